@@ -97,7 +97,10 @@ export interface WalletBalances {
   shadowMinor: MinorUnits;
 }
 
-/** One line of the ledger transaction: positive is a debit, negative a credit; lines sum to zero. */
+/**
+ * One line of a ledger transaction. Positive credits the account (raises a wallet's balance),
+ * negative debits it; the lines of a transaction sum to zero.
+ */
 export interface JournalLine {
   account: string;
   amountMinor: MinorUnits;
