@@ -1,0 +1,4 @@
+export { createMysqlPool, ensureDatabase, dropDatabase, parseMysqlUrl, withTransaction } from './mysql.pool';
+export type { MysqlOptions, Pool, PoolConnection } from './mysql.pool';
+export { migrate, MIGRATIONS_DIR, MigrationChecksumError } from './migrations';
+export type { AppliedMigration } from './migrations';
