@@ -39,10 +39,20 @@ export function isRetryable(err: unknown): boolean {
   return !(typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === false);
 }
 
+/** Largest delay `setTimeout` honours. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 export function resolvePolicy(partial: Partial<RetryPolicy> | undefined): RetryPolicy {
   const policy = { ...DEFAULT_RETRY_POLICY, ...partial };
   if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) {
     throw new RangeError(`retry.maxAttempts must be an integer >= 1, got ${policy.maxAttempts}`);
+  }
+  for (const name of ['initialBackoffMs', 'maxBackoffMs'] as const) {
+    const value = policy[name];
+    // setTimeout fires at once for NaN, negative or over-large delays, which would silently drop the backoff.
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TIMER_MS) {
+      throw new RangeError(`retry.${name} must be a number of milliseconds between 0 and ${MAX_TIMER_MS}, got ${String(value)}`);
+    }
   }
   return policy;
 }
@@ -144,7 +154,15 @@ function throwIfStopped(signal: AbortSignal): void {
 }
 
 function describe(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  let text: string;
+  try {
+    text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  } catch {
+    // A thrown value that cannot be turned into text (a null-prototype object, a throwing toString)
+    // must still be dead-lettered: failing here made deliver() throw, so the adapter redelivered the
+    // batch until the retry limit and the real error and code were lost.
+    text = `unprintable ${typeof error} thrown`;
+  }
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
 }
 

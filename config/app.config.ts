@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/**
+ * Configuration from environment variables, read once at the entry point and validated here.
+ * Modules never read `process.env`; they receive the typed values below.
+ */
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const url = (protocols: readonly string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+const optional = <T extends z.ZodTypeAny>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+const envSchema = z.object({
+  TRANSPORT: z.enum(['memory', 'redis', 'kafka', 'pulsar']).default('memory'),
+  MYSQL_URL: url(['mysql:']).default('mysql://root@127.0.0.1:3306/paystream'),
+  MYSQL_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only').default('paystream'),
+  PARTITIONS: z.coerce.number().int().min(1).max(1024).default(8),
+  GRPC_HOST: z.string().min(1).default('0.0.0.0'),
+  GRPC_PORT: port.default(50051),
+  HTTP_PORT: port.default(8080),
+  SUBMIT_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  PLATFORM_FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(250),
+  PSP_URL: optional(url(['http:', 'https:'])),
+  PSP_API_KEY: optional(z.string()),
+  PSP_SIM_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(2),
+  PSP_SIM_DECLINE_RATE: z.coerce.number().min(0).max(1).default(0),
+  SMTP_URL: optional(url(['smtp:', 'smtps:'])),
+  SMTP_FROM: z.string().min(3).default('paystream <no-reply@paystream.local>'),
+  SMS_URL: optional(url(['http:', 'https:'])),
+  SMS_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +15550000000').default('+15550000000'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(256),
+});
+
+export type AppConfig = z.infer<typeof envSchema>;
+
+/** Thrown when an environment variable is missing or malformed; the message names each one. */
+export class ConfigError extends Error {
+  readonly code = 'INVALID_CONFIG';
+  readonly retryable = false;
+  constructor(readonly problems: readonly { variable: string; message: string }[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates `env` (normally `process.env`) into an {@link AppConfig}. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): AppConfig {
+  const result = envSchema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => ({
+      variable: issue.path.join('.') || '(environment)',
+      message: issue.message,
+    })),
+  );
+}

@@ -1,0 +1,2 @@
+export { ConfigError, loadConfig } from './app.config';
+export type { AppConfig } from './app.config';

@@ -1,0 +1,1 @@
+export { claimInbox } from './inbox.store';

@@ -1,0 +1,2 @@
+export { appendOutbox, deleteOutbox, loadStaleOutbox } from './outbox.store';
+export type { OutboxMessage, StoredOutboxMessage } from './outbox.store';
