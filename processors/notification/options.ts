@@ -1,0 +1,30 @@
+import type { Logger } from 'pino';
+import type { EmailSender } from '../../integrations/email';
+import type { SmsSender } from '../../integrations/sms';
+import type { EventCodec } from '../../schemas';
+import type { Pool } from '../../storage/mysql';
+import type { OutboxPublisher } from '../runtime';
+
+export interface NotificationOptions {
+  /** Most provider calls in flight at once for one batch (an integer ≥ 1). */
+  maxConcurrentSends: number;
+  /** How long a merchant's contact details and preferences are reused before being read again (default 30 s). */
+  merchantCacheMs?: number;
+}
+
+export interface NotificationProcessorDeps {
+  pool: Pool;
+  /** The outbox publisher of producer `notification` (the caller starts and stops its relay). */
+  outbox: OutboxPublisher;
+  codec: EventCodec;
+  logger: Logger;
+  /** Absent: the channel is not configured and every email is recorded as NOT_CONFIGURED. */
+  email?: EmailSender;
+  /** Absent: the channel is not configured and every SMS is recorded as NOT_CONFIGURED. */
+  sms?: SmsSender;
+  options: NotificationOptions;
+  /** Current time (tests); default `Date.now`. */
+  now?: () => number;
+}
+
+export const NOTIFICATION_DEFAULTS = { merchantCacheMs: 30_000, name: 'notification' } as const;
