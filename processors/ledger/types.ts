@@ -1,0 +1,89 @@
+import type { Logger } from 'pino';
+import type { ErpConfirmation, EventCodec, EventEnvelope, HoldStatus, PaymentCompleted, PaymentFailed } from '../../schemas';
+import type { Pool } from '../../storage/mysql';
+import type { OutboxPublisher } from '../runtime';
+import type { LedgerProcessorOptions } from './options';
+
+/** What the ledger processor needs; every dependency arrives here. */
+export interface LedgerProcessorDeps {
+  pool: Pool;
+  /** Publishes committed outputs; must be created with `producer: 'ledger'` (the processor's name). */
+  outbox: OutboxPublisher;
+  codec: EventCodec;
+  logger: Logger;
+  options: LedgerProcessorOptions;
+  /** Epoch ms stamped on transactions and outputs (default `Date.now`). */
+  now?: () => number;
+}
+
+export type LedgerTransactionKind = 'SALE' | 'TOP_UP' | 'USAGE' | 'TRANSFER' | 'VOID' | 'OPENING_BALANCE';
+export type AccountKind = 'personal' | 'enterprise' | 'reseller' | 'system';
+export type SystemAccountCode = 'psp_clearing' | 'platform_revenue' | 'erp_suspense' | 'opening_balance';
+
+/** What identifies an account and what it is: enough to create it. */
+export interface AccountSpec {
+  id: string;
+  merchantId: string | null;
+  kind: AccountKind;
+  systemCode: SystemAccountCode | null;
+  currency: string;
+  isDefault: boolean;
+}
+
+/** An account with its balances (credit-normal), as locked for a batch. BigInt: sums never lose a unit. */
+export interface AccountState extends AccountSpec {
+  creditLimitMinor: bigint;
+  postedMinor: bigint;
+  pendingInMinor: bigint;
+  pendingOutMinor: bigint;
+}
+
+/** One immutable line of a ledger transaction: positive credits the account, negative debits it. */
+export interface LedgerEntry {
+  accountId: string;
+  amountMinor: number;
+}
+
+export interface LedgerTransaction {
+  id: string;
+  kind: LedgerTransactionKind;
+  status: HoldStatus;
+  currency: string;
+  /** The gross amount the transaction is about (a sale's order total). */
+  amountMinor: number;
+  merchantId: string;
+  /** The wallet the transaction is for (a sale: the merchant's default wallet). */
+  walletId: string;
+  orderId: string | null;
+  actionId: string | null;
+  sourceEventId: string;
+  memo: string;
+  /** Epoch ms. */
+  createdAt: number;
+  /** Epoch ms of posting or release; null while HELD. */
+  settledAt: number | null;
+  /** In insertion order; they sum to zero. */
+  entries: LedgerEntry[];
+}
+
+/** A status change of a transaction that already exists. */
+export interface StatusChange {
+  transactionId: string;
+  status: HoldStatus;
+  settledAt: number;
+}
+
+/** The input event a command came from. */
+export interface SourceEvent {
+  eventId: string;
+  correlationId: string;
+}
+
+/** The ledger's inputs, one per fresh input event, in batch order. */
+export type LedgerCommand =
+  | { type: 'PaymentCompleted'; source: SourceEvent; event: PaymentCompleted }
+  | { type: 'PaymentFailed'; source: SourceEvent; event: PaymentFailed }
+  | { type: 'ErpConfirmation'; source: SourceEvent; event: ErpConfirmation };
+
+/** An output event before encoding, with its topic. */
+export type LedgerOutput = (EventEnvelope<'WalletUpdated'> | EventEnvelope<'OrderCompleted'>) & { topic: string };

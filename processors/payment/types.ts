@@ -1,0 +1,33 @@
+import type { Logger } from 'pino';
+import type { PaymentProvider } from '../../integrations/psp';
+import type { EventCodec } from '../../schemas';
+import type { Pool } from '../../storage/mysql';
+import type { OutboxPublisher } from '../runtime';
+import type { PaymentProcessorOptions } from './options';
+
+/** What the payment processor needs; every dependency arrives here. */
+export interface PaymentProcessorDeps {
+  pool: Pool;
+  psp: PaymentProvider;
+  /** Publishes committed outputs; must be created with `producer: 'payment'` (the processor's name). */
+  outbox: OutboxPublisher;
+  codec: EventCodec;
+  logger: Logger;
+  options: PaymentProcessorOptions;
+  /** Epoch ms for `capturedAt`/`failedAt` (default `Date.now`). */
+  now?: () => number;
+}
+
+/** One row of the `payments` table. */
+export interface PaymentRow {
+  orderId: string;
+  merchantId: string;
+  outcome: 'CAPTURED' | 'DECLINED';
+  paymentId: string | null;
+  pspReference: string | null;
+  amountMinor: number;
+  currency: string;
+  reasonCode: string | null;
+  reason: string | null;
+  createdAt: Date;
+}
