@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import type { RowDataPacket } from 'mysql2/promise';
+import { createMerchant, createOrderClient } from '../../gateway';
+import { createTestDatabase, type TestDatabase } from '../helpers/mysql';
+import { orderInput } from './pipeline.helper';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** Runs `paystream start` as its own OS process (TypeScript through tsx). */
+function startProcess(env: Record<string, string>): { child: ChildProcess; output: () => string; ready: Promise<void> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli', 'main.ts'), 'start'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if (output.includes('paystream started')) resolve();
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`paystream exited early with ${String(code)}:\n${output}`)));
+  });
+  return { child, output: () => output, ready };
+}
+
+describe('graceful shutdown', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('SIGTERM while orders are in flight loses no accepted order', async () => {
+    const merchant = await createMerchant(db.pool, { name: 'Shutdown Co', email: 'ops@shutdown.test', phone: '+15555550199', currency: 'USD' });
+    const grpcPort = await freePort();
+    const httpPort = await freePort();
+    const proc = startProcess({
+      TRANSPORT: 'memory',
+      MYSQL_URL: db.url,
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: String(grpcPort),
+      HTTP_PORT: String(httpPort),
+      PSP_SIM_LATENCY_MS: '20',
+      LOG_LEVEL: 'info',
+    });
+    await proc.ready;
+    const client = createOrderClient(`127.0.0.1:${grpcPort}`, merchant.apiKey);
+    try {
+      const calls = Array.from({ length: 60 }, (_, i) =>
+        client.submitOrder(orderInput(randomUUID(), 'tok_visa', [{ sku: `s${i}`, name: 'Item', quantity: 1, unitPriceMinor: 500 + i }]), { timeoutMs: 20_000 }),
+      );
+      // Stop the process while those calls are being answered.
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      proc.child.kill('SIGTERM');
+      const settled = await Promise.allSettled(calls);
+      const [code] = (await once(proc.child, 'exit')) as [number | null];
+      expect(code).toBe(0);
+      expect(proc.output()).toContain('stopped');
+
+      const accepted = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value.order] : []));
+      expect(accepted.length).toBeGreaterThan(0);
+      const ids = accepted.map((o) => o.orderId);
+      // Every accepted order went all the way through before the process exited.
+      const [ledger] = await db.pool.query<RowDataPacket[]>('SELECT order_id FROM ledger_transactions WHERE order_id IN (?)', [ids]);
+      expect(ledger.map((r) => String(r.order_id)).sort()).toEqual([...ids].sort());
+      const [projected] = await db.pool.query<RowDataPacket[]>("SELECT id FROM orders WHERE status = 'COMPLETED' AND id IN (?)", [ids]);
+      expect(projected).toHaveLength(ids.length);
+      // Calls refused during shutdown were refused cleanly (UNAVAILABLE), not lost half-way.
+      for (const s of settled) {
+        if (s.status === 'rejected') expect(String((s.reason as { code?: unknown }).code)).toMatch(/^(14|1)$/);
+      }
+      const [requests] = await db.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n, SUM(published) AS p FROM order_requests');
+      expect(Number(requests[0]?.n)).toBe(Number(requests[0]?.p));
+    } finally {
+      client.close();
+      if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
+    }
+  });
+});
