@@ -13,7 +13,7 @@ import { createPaymentProcessor } from '../processors/payment';
 import { createOutboxPublisher, runProcessor, type OutboxPublisher, type Processor } from '../processors/runtime';
 import { createEventCodec, type EventCodec } from '../schemas';
 import { createMysqlPool, ensureDatabase, migrate, type Pool } from '../storage/mysql';
-import { createTransport, type MemoryTransport, type Subscription, type Transport, type TransportOptions } from '../streams';
+import { createTransport, type MemoryTransport, type Subscription, type Transport } from '../streams';
 import type { Role } from './roles';
 
 export interface RunningApp {
@@ -31,29 +31,18 @@ export interface StartAppOptions {
   logger: Logger;
   /** Use this transport instead of building one from the configuration (tests share one memory transport). */
   transport?: Transport;
-  /** Extra transport options, e.g. short visibility timeouts in tests. */
-  transportOverrides?: Partial<TransportOptions>;
 }
 
 /** Builds the transport the configuration names. */
-export async function buildTransport(config: AppConfig, logger: Logger, overrides: Partial<TransportOptions> = {}): Promise<Transport> {
+export async function buildTransport(config: AppConfig, logger: Logger): Promise<Transport> {
+  const onError = (err: Error): void => logger.warn({ err }, 'transport error; retrying');
   switch (config.TRANSPORT) {
     case 'memory':
-      return createTransport({ name: 'memory', partitions: config.PARTITIONS, ...overrides } as TransportOptions, { logger });
+      return createTransport({ name: 'memory', partitions: config.PARTITIONS }, { logger });
     case 'redis':
-      return createTransport(
-        {
-          name: 'redis',
-          url: config.REDIS_URL,
-          prefix: config.REDIS_PREFIX,
-          partitions: config.PARTITIONS,
-          onError: (err: Error) => logger.warn({ err }, 'redis transport error; retrying'),
-          ...overrides,
-        },
-        { logger },
-      );
+      return createTransport({ name: 'redis', url: config.REDIS_URL, prefix: config.REDIS_PREFIX, partitions: config.PARTITIONS, onError }, { logger });
     default:
-      return createTransport({ name: config.TRANSPORT, ...overrides } as TransportOptions, { logger });
+      throw new RangeError(`TRANSPORT=${config.TRANSPORT} is not available in this build`);
   }
 }
 
@@ -76,7 +65,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
   const ownTransport = options.transport === undefined;
-  const transport = options.transport ?? (await buildTransport(config, logger, options.transportOverrides));
+  const transport = options.transport ?? (await buildTransport(config, logger));
   const codec: EventCodec = createEventCodec();
 
   const subscriptions: Subscription[] = [];

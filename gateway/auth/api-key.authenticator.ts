@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Pool } from '../../storage/mysql';
 import { AuthenticationError } from '../gateway.errors';
-import { rowsOf, stringColumn } from '../sql/row.readers';
+import { rowsOf, str } from '../../storage/mysql';
 
 export interface ApiKeyAuthenticatorOptions {
   /** How long a key found valid is trusted without asking MySQL again (so a revocation takes up to this long). */
@@ -69,7 +69,7 @@ export class ApiKeyAuthenticator {
   private async query(keyHash: string): Promise<string | null> {
     const [rows] = await this.pool.query('SELECT merchant_id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL', [keyHash]);
     const [row] = rowsOf(rows);
-    return row === undefined ? null : stringColumn(row, 'merchant_id');
+    return row === undefined ? null : str(row, 'merchant_id');
   }
 
   private remember(keyHash: string, merchantId: string | null): void {

@@ -1,14 +1,14 @@
 import type { Pool } from '../../storage/mysql';
-import type { Row } from '../sql/row.readers';
+import type { Row } from '../../storage/mysql';
 import {
-  integerColumn,
-  nullableIntegerColumn,
-  nullableStringColumn,
-  nullableTimeColumn,
+  num,
+  numOrNull,
+  strOrNull,
+  epochMsOrNull,
   rowsOf,
-  stringColumn,
-  timeColumn,
-} from '../sql/row.readers';
+  str,
+  epochMs,
+} from '../../storage/mysql';
 import type { OrderStatusName } from './types';
 
 /** A row to insert into `order_requests`. */
@@ -71,15 +71,15 @@ const ORDER_COLUMNS = `r.order_id, r.idempotency_key, r.total_minor, r.currency,
 
 function toStoredRequest(row: Row): StoredOrderRequest {
   return {
-    orderId: stringColumn(row, 'order_id'),
-    merchantId: stringColumn(row, 'merchant_id'),
-    idempotencyKey: stringColumn(row, 'idempotency_key'),
-    requestHash: stringColumn(row, 'request_hash'),
-    requestJson: nullableStringColumn(row, 'request_json'),
-    totalMinor: integerColumn(row, 'total_minor'),
-    currency: stringColumn(row, 'currency'),
-    published: integerColumn(row, 'published') === 1,
-    createdAt: timeColumn(row, 'created_at'),
+    orderId: str(row, 'order_id'),
+    merchantId: str(row, 'merchant_id'),
+    idempotencyKey: str(row, 'idempotency_key'),
+    requestHash: str(row, 'request_hash'),
+    requestJson: strOrNull(row, 'request_json'),
+    totalMinor: num(row, 'total_minor'),
+    currency: str(row, 'currency'),
+    published: num(row, 'published') === 1,
+    createdAt: epochMs(row, 'created_at'),
   };
 }
 
@@ -90,16 +90,16 @@ function toStatus(value: string): OrderStatusName {
 
 function toOrderRow(row: Row): OrderRow {
   return {
-    orderId: stringColumn(row, 'order_id'),
-    idempotencyKey: stringColumn(row, 'idempotency_key'),
-    totalMinor: integerColumn(row, 'total_minor'),
-    currency: stringColumn(row, 'currency'),
-    createdAt: timeColumn(row, 'created_at'),
-    status: toStatus(stringColumn(row, 'status')),
-    feeMinor: nullableIntegerColumn(row, 'fee_minor'),
-    netMinor: nullableIntegerColumn(row, 'net_minor'),
-    failureReason: nullableStringColumn(row, 'failure_reason'),
-    completedAt: nullableTimeColumn(row, 'completed_at'),
+    orderId: str(row, 'order_id'),
+    idempotencyKey: str(row, 'idempotency_key'),
+    totalMinor: num(row, 'total_minor'),
+    currency: str(row, 'currency'),
+    createdAt: epochMs(row, 'created_at'),
+    status: toStatus(str(row, 'status')),
+    feeMinor: numOrNull(row, 'fee_minor'),
+    netMinor: numOrNull(row, 'net_minor'),
+    failureReason: strOrNull(row, 'failure_reason'),
+    completedAt: epochMsOrNull(row, 'completed_at'),
   };
 }
 

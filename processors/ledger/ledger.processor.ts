@@ -1,10 +1,11 @@
+import { withTransaction } from '../../storage/mysql';
 import { TOPICS, toMessage } from '../../schemas';
 import { claimInbox } from '../../storage/inbox';
 import { appendOutbox, type OutboxMessage } from '../../storage/outbox';
 import type { DecodedMessage, Processor } from '../runtime';
 import { accountIdsToLock, planLedgerBatch, saleAccountSpecs, validateCommand, type LedgerPlan } from './ledger.core';
 import { classifyStorageError, LedgerError } from './ledger.errors';
-import { ensureAccounts, findCreditedOrders, insertTransactions, lockAccounts, lockTransactions, saveBalances, updateStatuses, withLedgerTransaction } from './ledger.store';
+import { ensureAccounts, findCreditedOrders, insertTransactions, lockAccounts, lockTransactions, saveBalances, updateStatuses } from './ledger.store';
 import { resolveLedgerProcessorOptions } from './options';
 import type { LedgerCommand, LedgerProcessorDeps } from './types';
 
@@ -18,7 +19,7 @@ const KNOWN_ACCOUNTS_LIMIT = 100_000;
  * `OrderCompleted`), fails declined orders (`PaymentFailed` → `OrderCompleted` FAILED) and settles
  * holds on the ERP's verdict (`ErpConfirmation` → POSTED or REJECTED, `WalletUpdated`).
  *
- * One MySQL transaction (READ COMMITTED, see `withLedgerTransaction`) per batch: claim the inbox; lock the named transactions, then every touched
+ * One MySQL transaction (READ COMMITTED, see `withTransaction`) per batch: claim the inbox; lock the named transactions, then every touched
  * account in id order (one statement each); plan the batch in memory in event order (`ledger.core`);
  * write it set-based (one multi-row statement per table, one status update per target status); append
  * the outputs to the outbox; commit; publish.
@@ -46,7 +47,7 @@ export function createLedgerProcessor(deps: LedgerProcessorDeps): Processor {
 
   async function apply(commands: readonly LedgerCommand[]): Promise<{ messages: OutboxMessage[]; plan: LedgerPlan | null }> {
     const at = now();
-    return withLedgerTransaction(deps.pool, async (connection) => {
+    return withTransaction(deps.pool, async (connection) => {
       const fresh = await claimInbox(connection, LEDGER_PROCESSOR_NAME, commands.map((c) => c.source.eventId));
       const todo = commands.filter((c) => fresh.has(c.source.eventId));
       if (todo.length === 0) return { messages: [], plan: null };

@@ -8,32 +8,6 @@ import { LedgerError } from './ledger.errors';
 import type { AccountKind, AccountSpec, AccountState, LedgerEntry, LedgerTransaction, LedgerTransactionKind, StatusChange, SystemAccountCode } from './types';
 
 /**
- * Runs `work` in one READ COMMITTED transaction on one connection; rolls back and rethrows on error.
- *
- * Why not REPEATABLE READ (the InnoDB default): there, the inbox claim's `SELECT … FOR UPDATE` of
- * event ids not yet recorded takes gap locks, and two consumers of the group inserting their new ids
- * into the same gaps deadlock. Under READ COMMITTED searches take no gap locks. Every read the batch
- * decides on is a locking read (inbox, transactions, accounts), and a concurrent duplicate insert
- * (same order, same event) fails on its unique key and is retried; nothing here relies on a snapshot.
- */
-export async function withLedgerTransaction<T>(pool: Pool, work: (connection: PoolConnection) => Promise<T>): Promise<T> {
-  const connection = await pool.getConnection();
-  try {
-    // Applies to the next transaction on this connection only.
-    await connection.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
-    await connection.beginTransaction();
-    const result = await work(connection);
-    await connection.commit();
-    return result;
-  } catch (err) {
-    await connection.rollback().catch(() => undefined);
-    throw err;
-  } finally {
-    connection.release();
-  }
-}
-
-/**
  * Creates the accounts that do not exist yet, outside the batch transaction (an empty account is
  * harmless if the batch then fails). Doing it before the transaction keeps the transaction's locks to
  * rows that exist, taken in one fixed order; `INSERT IGNORE` lets a concurrent creator win. Returns

@@ -1,6 +1,6 @@
 import type { PoolConnection } from '../../storage/mysql';
 import type { LogEntry } from './log-entry';
-import { rowsOf, str } from './sql-rows';
+import { rowsOf, str } from '../../storage/mysql';
 
 /**
  * Event ids of the batch already in `log_entries`. A plain (non-locking) read: concurrent batches of

@@ -1,6 +1,6 @@
 import type { Pool } from '../../storage/mysql';
 import { FOLLOW_DEFAULTS, type FollowOptions } from './options';
-import { date, json, num, rowsOf, str, strOrNull, type SqlRow } from './sql-rows';
+import { date, json, num, rowsOf, str, strOrNull, type Row as SqlRow } from '../../storage/mysql';
 import { LOG_LEVELS, type LogFilter, type LogLevel, type LogQuery, type LogRow } from './types';
 
 const MAX_LIMIT = 10_000;

@@ -1,5 +1,5 @@
 import type { Pool } from '../../storage/mysql';
-import { bool, rowsOf, str } from './sql-rows';
+import { bool, rowsOf, str } from '../../storage/mysql';
 import type { MerchantContact } from './types';
 
 export interface MerchantCache {

@@ -1,6 +1,6 @@
 import type { NotificationChannel } from '../../schemas';
 import type { PoolConnection } from '../../storage/mysql';
-import { date, num, rowsOf, str, strOrNull } from './sql-rows';
+import { date, num, rowsOf, str, strOrNull } from '../../storage/mysql';
 import type { NotificationRowStatus, TemplateName } from './types';
 
 /** A delivery to record: PENDING to send, or already final (not configured, opted out, impossible). */

@@ -1,3 +1,4 @@
+import { withTransaction } from '../../storage/mysql';
 import type { CaptureResult } from '../../integrations/psp';
 import { deriveId, TOPICS, toMessage } from '../../schemas';
 import type { EventCodec, OrderSubmitted } from '../../schemas';
@@ -7,7 +8,7 @@ import type { DecodedMessage, Processor } from '../runtime';
 import { mapSettledBounded } from './bounded-map';
 import { resolvePaymentProcessorOptions } from './options';
 import { PaymentProcessorError } from './payment.errors';
-import { findHandledEvents, insertPayments, withPaymentTransaction } from './payment.store';
+import { findHandledEvents, insertPayments } from './payment.store';
 import type { PaymentProcessorDeps, PaymentRow } from './types';
 
 /** The processor's name: its consumer group, inbox consumer and outbox producer. */
@@ -67,7 +68,7 @@ export function createPaymentProcessor(deps: PaymentProcessorDeps): Processor {
     }
 
     const at = now();
-    const outputs = await withPaymentTransaction(deps.pool, async (connection) => {
+    const outputs = await withTransaction(deps.pool, async (connection) => {
       const fresh = await claimInbox(connection, PAYMENT_PROCESSOR_NAME, captures.map((c) => c.eventId));
       // Another member of the group may have handled some meanwhile; the PSP answered it the same.
       const mine = captures.filter((c) => fresh.has(c.eventId));

@@ -2,29 +2,6 @@ import type { Pool, PoolConnection } from '../../storage/mysql';
 import type { PaymentRow } from './types';
 
 /**
- * Runs `work` in one READ COMMITTED transaction on one connection; rolls back and rethrows on error.
- * Under REPEATABLE READ the inbox claim's `SELECT … FOR UPDATE` of ids not yet recorded takes gap
- * locks, and two members of the group inserting new ids into the same gaps deadlock; READ COMMITTED
- * takes no gap locks on searches. A concurrent duplicate claim fails on the inbox key and is retried.
- */
-export async function withPaymentTransaction<T>(pool: Pool, work: (connection: PoolConnection) => Promise<T>): Promise<T> {
-  const connection = await pool.getConnection();
-  try {
-    // Applies to the next transaction on this connection only.
-    await connection.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
-    await connection.beginTransaction();
-    const result = await work(connection);
-    await connection.commit();
-    return result;
-  } catch (err) {
-    await connection.rollback().catch(() => undefined);
-    throw err;
-  } finally {
-    connection.release();
-  }
-}
-
-/**
  * Which of `eventIds` `consumer` has already handled, read outside any transaction. The payment
  * processor asks before calling the PSP, so a redelivered event never reaches the PSP again; the
  * authoritative claim is still `claimInbox` inside the batch transaction.

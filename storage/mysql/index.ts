@@ -2,3 +2,5 @@ export { createMysqlPool, ensureDatabase, dropDatabase, parseMysqlUrl, withTrans
 export type { MysqlOptions, Pool, PoolConnection } from './mysql.pool';
 export { migrate, MIGRATIONS_DIR, MigrationChecksumError } from './migrations';
 export type { AppliedMigration } from './migrations';
+export { bool, date, epochMs, epochMsOrNull, json, num, numOrNull, rowsOf, str, strOrNull } from './row.readers';
+export type { Row } from './row.readers';

@@ -49,44 +49,49 @@ export function createMysqlPool(options: MysqlOptions): Pool {
   });
 }
 
+/** Runs `work` on a short-lived connection to the server of `url`, without selecting its database. */
+async function onServer(url: string, work: (connection: mysql.Connection, database: string) => Promise<unknown>): Promise<void> {
+  const { serverUrl, database } = parseMysqlUrl(url);
+  const server = new URL(serverUrl);
+  const connection = await mysql.createConnection({
+    host: server.hostname,
+    port: server.port === '' ? 3306 : Number(server.port),
+    user: decodeURIComponent(server.username) || 'root',
+    password: decodeURIComponent(server.password),
+  });
+  try {
+    await work(connection, database);
+  } finally {
+    await connection.end();
+  }
+}
+
 /** Creates the database of `url` if it does not exist. */
-export async function ensureDatabase(url: string): Promise<void> {
-  const { serverUrl, database } = parseMysqlUrl(url);
-  const server = new URL(serverUrl);
-  const connection = await mysql.createConnection({
-    host: server.hostname,
-    port: server.port === '' ? 3306 : Number(server.port),
-    user: decodeURIComponent(server.username) || 'root',
-    password: decodeURIComponent(server.password),
-  });
-  try {
-    await connection.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-  } finally {
-    await connection.end();
-  }
+export function ensureDatabase(url: string): Promise<void> {
+  return onServer(url, (connection, database) =>
+    connection.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`),
+  );
 }
 
-/** Drops the database of `url` (tests only clean up their own databases with it). */
-export async function dropDatabase(url: string): Promise<void> {
-  const { serverUrl, database } = parseMysqlUrl(url);
-  const server = new URL(serverUrl);
-  const connection = await mysql.createConnection({
-    host: server.hostname,
-    port: server.port === '' ? 3306 : Number(server.port),
-    user: decodeURIComponent(server.username) || 'root',
-    password: decodeURIComponent(server.password),
-  });
-  try {
-    await connection.query(`DROP DATABASE IF EXISTS \`${database}\``);
-  } finally {
-    await connection.end();
-  }
+/** Drops the database of `url` (tests clean up their own databases with it). */
+export function dropDatabase(url: string): Promise<void> {
+  return onServer(url, (connection, database) => connection.query(`DROP DATABASE IF EXISTS \`${database}\``));
 }
 
-/** Runs `work` in one transaction on one connection; rolls back and rethrows on error. */
+/**
+ * Runs `work` in one READ COMMITTED transaction on one connection; rolls back and rethrows on error.
+ *
+ * Why not REPEATABLE READ (the InnoDB default): there, a locking read of keys that do not exist yet
+ * (the inbox claim of new event ids) takes gap locks, and two consumers inserting into the same gaps
+ * deadlock. Under READ COMMITTED searches take no gap locks. Every read a batch decides on is a
+ * locking read, and a concurrent duplicate insert fails on its unique key and is retried by the
+ * runner; nothing relies on a snapshot.
+ */
 export async function withTransaction<T>(pool: Pool, work: (connection: PoolConnection) => Promise<T>): Promise<T> {
   const connection = await pool.getConnection();
   try {
+    // Applies to the next transaction on this connection only.
+    await connection.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
     await connection.beginTransaction();
     const result = await work(connection);
     await connection.commit();
