@@ -40,7 +40,7 @@ export async function buildTransport(config: AppConfig, logger: Logger): Promise
     case 'memory':
       return createTransport({ name: 'memory', partitions: config.PARTITIONS }, { logger });
     case 'redis':
-      return createTransport({ name: 'redis', url: config.REDIS_URL, prefix: config.REDIS_PREFIX, partitions: config.PARTITIONS, onError }, { logger });
+      return createTransport({ name: 'redis', url: config.REDIS_URL, prefix: config.REDIS_PREFIX, partitions: config.PARTITIONS, visibilityTimeoutMs: config.REDIS_VISIBILITY_TIMEOUT_MS, onError }, { logger });
     default:
       throw new RangeError(`TRANSPORT=${config.TRANSPORT} is not available in this build`);
   }

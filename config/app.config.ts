@@ -26,6 +26,7 @@ const envSchema = z.object({
   MYSQL_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only').default('paystream'),
+  REDIS_VISIBILITY_TIMEOUT_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
   PARTITIONS: z.coerce.number().int().min(1).max(1024).default(8),
   GRPC_HOST: z.string().min(1).default('0.0.0.0'),
   GRPC_PORT: port.default(50051),

@@ -1,44 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
-import path from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { createMerchant, createOrderClient } from '../../gateway';
 import { createTestDatabase, type TestDatabase } from '../helpers/mysql';
 import { orderInput } from './pipeline.helper';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/** Runs `paystream start` as its own OS process (TypeScript through tsx). */
-function startProcess(env: Record<string, string>): { child: ChildProcess; output: () => string; ready: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli', 'main.ts'), 'start'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      if (output.includes('paystream started')) resolve();
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`paystream exited early with ${String(code)}:\n${output}`)));
-  });
-  return { child, output: () => output, ready };
-}
+import { freePort, startRoleProcess } from './processes.helper';
 
 describe('graceful shutdown', () => {
   let db: TestDatabase;
@@ -53,7 +19,7 @@ describe('graceful shutdown', () => {
     const merchant = await createMerchant(db.pool, { name: 'Shutdown Co', email: 'ops@shutdown.test', phone: '+15555550199', currency: 'USD' });
     const grpcPort = await freePort();
     const httpPort = await freePort();
-    const proc = startProcess({
+    const proc = startRoleProcess('all', ['start'], {
       TRANSPORT: 'memory',
       MYSQL_URL: db.url,
       GRPC_HOST: '127.0.0.1',

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { RowDataPacket } from 'mysql2/promise';
+import { createMerchant, createOrderClient, type OrderClient } from '../../gateway';
+import { createTestDatabase, type TestDatabase } from '../helpers/mysql';
+import { deleteKeys } from '../streams/redis/redis-test-env';
+import { eventually, orderInput, REDIS_URL } from './pipeline.helper';
+import { freePort, startRoleProcess, type RoleProcess } from './processes.helper';
+
+/**
+ * The gateway and every processor as separate OS processes on Redis Streams, two ledger replicas,
+ * one of which is killed (SIGKILL) half-way: its partitions and unacknowledged messages are taken over.
+ */
+describe('one process per role on Redis Streams', () => {
+  let db: TestDatabase;
+  const prefix = `roles-${randomUUID()}`;
+  const processes: RoleProcess[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.stop(5_000)));
+    const admin = new Redis(REDIS_URL);
+    await deleteKeys(admin, prefix);
+    await admin.quit();
+    await db.drop();
+  });
+
+  it('takes orders through gateway, payment, two ledgers, logger and notification processes', async () => {
+    const grpcPort = await freePort();
+    const env = {
+      TRANSPORT: 'redis',
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      REDIS_VISIBILITY_TIMEOUT_MS: '2000',
+      MYSQL_URL: db.url,
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: String(grpcPort),
+      PSP_SIM_LATENCY_MS: '1',
+      LOG_LEVEL: 'info',
+    };
+    const roles: [string, Record<string, string>][] = [
+      ['payment', {}],
+      ['ledger', {}],
+      ['ledger', {}],
+      ['logger', {}],
+      ['notification', {}],
+      ['gateway', { HTTP_PORT: String(await freePort()) }],
+    ];
+    for (const [role, extra] of roles) processes.push(startRoleProcess(role, ['start', role], { ...env, ...extra }));
+    await Promise.all(processes.map((p) => p.ready));
+
+    const clients: OrderClient[] = [];
+    const merchants = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => createMerchant(db.pool, { name: `Shop ${i}`, email: `shop${i}@roles.test`, phone: '+15555550150', currency: 'USD' })),
+    );
+    try {
+      for (const m of merchants) clients.push(createOrderClient(`127.0.0.1:${grpcPort}`, m.apiKey));
+      const submit = (round: number) =>
+        Promise.all(
+          clients.flatMap((client, i) =>
+            Array.from({ length: 5 }, (_, j) =>
+              client.submitOrder(orderInput(randomUUID(), (i + j + round) % 7 === 0 ? 'tok_decline' : 'tok_visa', [{ sku: `r${round}-${j}`, name: 'Item', quantity: 1, unitPriceMinor: 1000 + j }]), {
+                timeoutMs: 20_000,
+              }),
+            ),
+          ),
+        );
+      const first = await submit(0);
+      // Kill one ledger replica without warning; the other takes over its partitions.
+      const doomed = processes.find((p) => p.name === 'ledger');
+      doomed?.child.kill('SIGKILL');
+      const second = await submit(1);
+      const all = [...first, ...second].map((r) => r.order);
+      // Orders answered PENDING (a takeover can take longer than a call) must still finish.
+      const ids = all.map((o) => o.orderId);
+      const finals = await eventually(
+        'every order final in the projection',
+        async () => {
+          const [rows] = await db.pool.query<RowDataPacket[]>("SELECT id, status FROM orders WHERE id IN (?) AND status <> 'PENDING'", [ids]);
+          return rows.length === ids.length ? rows : undefined;
+        },
+        30_000,
+      );
+      const declined = finals.filter((r) => r.status === 'FAILED').length;
+      expect(declined).toBeGreaterThan(0);
+      const [ledger] = await db.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM ledger_transactions WHERE order_id IN (?)', [ids]);
+      expect(Number(ledger[0]?.n)).toBe(ids.length - declined);
+      const [notes] = await db.pool.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM notifications WHERE status = 'NOT_CONFIGURED'");
+      await eventually('notifications recorded', async () => {
+        const [n] = await db.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM notifications');
+        return Number(n[0]?.n) === 2 * (ids.length - declined) ? true : undefined;
+      });
+      expect(Number(notes[0]?.n)).toBeGreaterThan(0);
+      // Money adds up: the sum of every account is zero.
+      const [sum] = await db.pool.query<RowDataPacket[]>('SELECT SUM(posted_minor + pending_in_minor - pending_out_minor) AS total FROM accounts');
+      expect(Number(sum[0]?.total)).toBe(0);
+      const alive = processes.filter((p) => p !== doomed);
+      for (const p of alive) expect(p.child.exitCode).toBeNull();
+      const codes = await Promise.all(alive.map((p) => p.stop()));
+      expect(codes).toEqual(alive.map(() => 0));
+    } finally {
+      for (const c of clients) c.close();
+    }
+  }, 120_000);
+});
