@@ -6,6 +6,7 @@ import { createGateway, type GatewayPorts } from '../gateway';
 import { createSmtpEmailSender, type ClosableEmailSender } from '../integrations/email';
 import { createHttpPsp, createSimulatorPsp, type PaymentProvider } from '../integrations/psp';
 import { createTwilioSmsSender, type SmsSender } from '../integrations/sms';
+import { startDeadLetterRecorder } from '../processors/dead-letters';
 import { createLedgerProcessor } from '../processors/ledger';
 import { createLoggerProcessor } from '../processors/logger';
 import { createNotificationProcessor } from '../processors/notification';
@@ -90,6 +91,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     }
     if (roles.includes('logger')) {
       await run(createLoggerProcessor({ pool, logger }));
+      subscriptions.push(await startDeadLetterRecorder({ pool, transport, logger }));
     }
     if (roles.includes('notification')) {
       let email: ClosableEmailSender | undefined;

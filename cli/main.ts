@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '../config';
 import { UsageError } from './cli.errors';
+import { dlqCommand } from './commands/dlq.command';
 import { logsCommand } from './commands/logs.command';
 import { merchantCommand } from './commands/merchant.command';
 import { migrateCommand } from './commands/migrate.command';
@@ -14,6 +15,7 @@ const HELP = `paystream <command>
   merchant create     create a merchant: prints its id, API key and wallet id as JSON
   order submit|get    submit an order or read one over gRPC
   logs                read the audit log (filters; --follow to tail)
+  dlq list|show|replay  dead letters of every topic (recorded by the logger role)
 
 Configuration comes from environment variables (see README.md).`;
 
@@ -40,6 +42,8 @@ async function main(argv: readonly string[]): Promise<void> {
       return orderCommand(args, config, print);
     case 'logs':
       return logsCommand(args, config, print);
+    case 'dlq':
+      return dlqCommand(args, config, logger, print);
     default:
       throw new UsageError(`unknown command "${command}"\n\n${HELP}`);
   }
