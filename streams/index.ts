@@ -3,10 +3,14 @@
  * partitioner, and {@link createTransport}, which builds an adapter by name.
  */
 import type { Logger } from 'pino';
+import type { KafkaTransportOptions } from './kafka';
+import { createKafkaTransport } from './kafka';
 import type { MemoryTransportOptions } from './memory';
 import { createMemoryTransport } from './memory';
 import type { RedisTransportOptions } from './redis';
 import { createRedisTransport } from './redis';
+import type { PulsarTransportOptions } from './pulsar';
+import { createPulsarTransport } from './pulsar';
 import type { Transport } from './types';
 
 export type {
@@ -26,9 +30,13 @@ export { createMemoryTransport, InvalidArgumentError, TransportClosedError } fro
 export type { MemoryTopicStats, MemoryTransport, MemoryTransportOptions } from './memory';
 export { createRedisTransport, RedisInvalidArgumentError, RedisTransportError } from './redis';
 export type { RedisTransportErrorCode, RedisTransportOptions } from './redis';
+export { createKafkaTransport, KafkaInvalidArgumentError, KafkaTransportError } from './kafka';
+export type { KafkaTransportErrorCode, KafkaTransportOptions } from './kafka';
+export { createPulsarTransport, PulsarClientMissingError, PulsarInvalidArgumentError, PulsarTransportError } from './pulsar';
+export type { PulsarTransportErrorCode, PulsarTransportOptions } from './pulsar';
 
 /** Options of each adapter, told apart by `name` (the adapter's {@link Transport.name}). */
-export type TransportOptions = ({ name: 'memory' } & MemoryTransportOptions) | ({ name: 'redis' } & RedisTransportOptions);
+export type TransportOptions = ({ name: 'memory' } & MemoryTransportOptions) | ({ name: 'redis' } & RedisTransportOptions) | ({ name: 'pulsar' } & PulsarTransportOptions) | ({ name: 'kafka' } & KafkaTransportOptions);
 
 export type TransportName = TransportOptions['name'];
 
@@ -52,6 +60,11 @@ function buildTransport(options: TransportOptions, deps: TransportDeps): Transpo
       const log = deps.logger.child({ transport: 'redis' });
       return createRedisTransport({ onError: (err) => log.warn({ err }, 'background error; retrying'), ...options });
     }
+    case 'pulsar':
+      // Loads the optional package pulsar-client only now; throws PulsarClientMissingError when it is not installed.
+      return createPulsarTransport(options, deps);
+    case 'kafka':
+      return createKafkaTransport(options, deps);
     default:
       return unknownTransport(options);
   }
@@ -60,5 +73,5 @@ function buildTransport(options: TransportOptions, deps: TransportDeps): Transpo
 function unknownTransport(options: never): never {
   // Reached only when a caller bypasses the types; read the name it gave.
   const name: unknown = (options as { name?: unknown }).name;
-  throw new RangeError(`unknown transport ${JSON.stringify(name)}: expected one of memory, redis`);
+  throw new RangeError(`unknown transport ${JSON.stringify(name)}: expected one of memory, redis, pulsar, kafka`);
 }

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { IncomingMessage, MessageHeaders, OutgoingMessage, Transport } from '../../streams';
 import { createTransport } from '../../streams';
+import { kafkaConformanceFactory } from './kafka/kafka-test-env';
 import { FAST, createConformanceRedisTransport } from './redis/redis-test-env';
+import { realPulsarConformanceFactory } from './pulsar/pulsar-test-env';
 
 /** An adapter the conformance suite runs against. */
 export interface TransportFactory {
@@ -21,6 +23,10 @@ export const silentLogger = pino({ level: 'silent' });
 export const transportFactories: TransportFactory[] = [
   { name: 'memory', available: true, visibilityTimeoutMs: 200, create: () => createTransport({ name: 'memory', partitions: 4, visibilityTimeoutMs: 200 }, { logger: silentLogger }) },
   { name: 'redis', available: true, visibilityTimeoutMs: FAST.visibilityTimeoutMs, create: () => createConformanceRedisTransport() },
+  // A real broker only: skipped (saying so) unless PULSAR_URL is set.
+  realPulsarConformanceFactory(),
+  // A real broker only: skipped (saying so) unless KAFKA_BROKERS is set.
+  kafkaConformanceFactory(),
 ];
 
 /** A name no other test (or earlier run) uses: topics, groups. */
