@@ -42,8 +42,28 @@ export async function buildTransport(config: AppConfig, logger: Logger): Promise
       return createTransport({ name: 'memory', partitions: config.PARTITIONS }, { logger });
     case 'redis':
       return createTransport({ name: 'redis', url: config.REDIS_URL, prefix: config.REDIS_PREFIX, partitions: config.PARTITIONS, visibilityTimeoutMs: config.REDIS_VISIBILITY_TIMEOUT_MS, onError }, { logger });
-    default:
-      throw new RangeError(`TRANSPORT=${config.TRANSPORT} is not available in this build`);
+    case 'kafka':
+      return createTransport(
+        {
+          name: 'kafka',
+          brokers: config.KAFKA_BROKERS.split(','),
+          clientId: config.KAFKA_CLIENT_ID,
+          partitions: config.PARTITIONS,
+          replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+        },
+        { logger },
+      );
+    case 'pulsar':
+      return createTransport(
+        {
+          name: 'pulsar',
+          url: config.PULSAR_URL,
+          tenant: config.PULSAR_TENANT,
+          namespace: config.PULSAR_NAMESPACE,
+          ...(config.PULSAR_AUTH_TOKEN === undefined ? {} : { authToken: config.PULSAR_AUTH_TOKEN }),
+        },
+        { logger },
+      );
   }
 }
 

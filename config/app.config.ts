@@ -27,6 +27,16 @@ const envSchema = z.object({
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only').default('paystream'),
   REDIS_VISIBILITY_TIMEOUT_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
+  KAFKA_BROKERS: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/, 'a comma-separated list of host:port')
+    .default('127.0.0.1:9092'),
+  KAFKA_CLIENT_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('paystream'),
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(10).default(1),
+  PULSAR_URL: url(['pulsar:', 'pulsar+ssl:']).default('pulsar://127.0.0.1:6650'),
+  PULSAR_TENANT: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('public'),
+  PULSAR_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('default'),
+  PULSAR_AUTH_TOKEN: optional(z.string()),
   PARTITIONS: z.coerce.number().int().min(1).max(1024).default(8),
   GRPC_HOST: z.string().min(1).default('0.0.0.0'),
   GRPC_PORT: port.default(50051),
