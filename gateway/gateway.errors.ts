@@ -8,6 +8,8 @@ export type GatewayErrorCode =
   | 'UNAUTHENTICATED'
   | 'NOT_FOUND'
   | 'IDEMPOTENCY_CONFLICT'
+  | 'ACTION_REJECTED'
+  | 'LIMIT_EXCEEDED'
   | 'UNAVAILABLE';
 
 export abstract class GatewayError extends Error {
@@ -38,7 +40,10 @@ export class AuthenticationError extends GatewayError {
   }
 }
 
-/** Thrown when an order does not exist for the calling merchant (another merchant's order included). */
+/**
+ * Thrown when an order, a wallet, a wallet action or a balance threshold does not exist for the
+ * calling merchant (another merchant's included: a merchant cannot tell those apart).
+ */
 export class NotFoundError extends GatewayError {
   readonly code = 'NOT_FOUND';
   readonly retryable = false;
@@ -53,8 +58,40 @@ export class IdempotencyConflictError extends GatewayError {
   readonly code = 'IDEMPOTENCY_CONFLICT';
   readonly retryable = false;
   constructor(readonly idempotencyKey: string) {
-    super(`idempotency key "${idempotencyKey}" was already used for a different request; use a new key for a new order`);
+    super(`idempotency key "${idempotencyKey}" was already used for a different request; use a new key for a new request`);
     this.name = 'IdempotencyConflictError';
+  }
+}
+
+/**
+ * Thrown (after the action is recorded) when the ledger rejected a balance action: insufficient
+ * funds, a rule of the wallet kind, a void of something that cannot be voided. `reasonCode` is the
+ * ledger's code (`INSUFFICIENT_FUNDS`, `NOT_ALLOWED`, `ALREADY_VOIDED`, …); the action stays
+ * readable with GetAction under `actionId`. Also thrown, with no action id, for a second void of
+ * an action under another idempotency key, which `wallet_actions` cannot record
+ * (`ALREADY_VOIDED`).
+ */
+export class ActionRejectedError extends GatewayError {
+  readonly code = 'ACTION_REJECTED';
+  readonly retryable = false;
+  /** @param actionId the rejected action; null when the gateway refused it without recording it */
+  constructor(
+    readonly actionId: string | null,
+    readonly reasonCode: string,
+    reason: string,
+  ) {
+    super(reason.startsWith(`${reasonCode}:`) || reason === reasonCode ? reason : `${reasonCode}: ${reason}`);
+    this.name = 'ActionRejectedError';
+  }
+}
+
+/** Thrown when a request would take a merchant past a fixed quota (balance thresholds per wallet). */
+export class LimitExceededError extends GatewayError {
+  readonly code = 'LIMIT_EXCEEDED';
+  readonly retryable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'LimitExceededError';
   }
 }
 

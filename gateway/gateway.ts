@@ -4,28 +4,51 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import type { Processor } from '../processors/runtime';
 import { runProcessor } from '../processors/runtime';
-import type { OrderCompleted } from '../schemas';
+import type { OrderCompleted, WalletUpdated } from '../schemas';
 import { TOPICS } from '../schemas';
 import type { Subscription } from '../streams';
 import { ApiKeyAuthenticator } from './auth/api-key.authenticator';
+import { EventFeed } from './feeds/event.feed';
+import type { CallContext } from './grpc/call.context';
 import { createOrderHandlers } from './grpc/order.handlers';
-import { loadGatewayProtos, ORDER_SERVICE_NAME, serviceOf } from './grpc/proto.loader';
+import { loadGatewayProtos, ORDER_SERVICE_NAME, serviceOf, WALLET_SERVICE_NAME } from './grpc/proto.loader';
+import { createWalletHandlers } from './grpc/wallet.handlers';
 import { HttpRouter } from './http/http.router';
 import type { StartedHttpServer } from './http/http.server';
 import { startHttpServer } from './http/http.server';
 import { readinessReply } from './http/readiness';
 import type { ResolvedGatewayOptions } from './options';
 import { resolveGatewayOptions } from './options';
-import { CompletionFeed } from './orders/completion.feed';
 import { OrderPublisher } from './orders/order.publisher';
-import { OrderRelay } from './orders/order.relay';
 import { OrderService } from './orders/order.service';
 import { OrderStore } from './orders/order.store';
 import { OrderSubmitter } from './orders/order.submitter';
+import { SubmissionRelay } from './submissions/submission.relay';
 import type { Gateway, GatewayDeps, GatewayPorts } from './types';
+import { ThresholdService } from './wallets/threshold.service';
+import { ThresholdStore } from './wallets/threshold.store';
+import { createWalletActionPipeline } from './wallets/wallet-action.pipeline';
+import { WalletActionService } from './wallets/wallet-action.service';
+import { WalletActionStore } from './wallets/wallet-action.store';
+import { createWalletLedger } from './wallets/wallet.ledger';
+import { WalletService } from './wallets/wallet.service';
+import { WalletStore } from './wallets/wallet.store';
 
 /** The health statuses the gateway reports: the server as a whole ("") and each service. */
-const HEALTH_SERVICES = ['', ORDER_SERVICE_NAME] as const;
+const HEALTH_SERVICES = ['', ORDER_SERVICE_NAME, WALLET_SERVICE_NAME] as const;
+
+/** The topics the gateway publishes to and reads from. */
+const GATEWAY_TOPICS = [TOPICS.ordersSubmitted, TOPICS.ordersCompleted, TOPICS.balanceActions, TOPICS.walletUpdates];
+
+/** The feeds the gateway answers calls from. */
+interface Feeds {
+  /** `orders.completed` by order id: SubmitOrder, WatchOrder. */
+  orders: EventFeed<OrderCompleted>;
+  /** `wallet.updates` by action id: TopUp, Use, Transfer, Void. */
+  actions: EventFeed<WalletUpdated>;
+  /** `wallet.updates` by wallet id: WatchWallet. */
+  wallets: EventFeed<WalletUpdated>;
+}
 
 function bindGrpc(server: Server, host: string, port: number): Promise<number> {
   const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
@@ -34,42 +57,75 @@ function bindGrpc(server: Server, host: string, port: number): Promise<number> {
   });
 }
 
-/** Feeds `orders.completed` into the completion feed, under this instance's own consumer group. */
-function completionProcessor(instanceId: string, feed: CompletionFeed): Processor {
+/** Feeds `orders.completed` and `wallet.updates` into the feeds, under this instance's own consumer group. */
+function feedProcessor(instanceId: string, feeds: Feeds): Processor {
   return {
     name: `gateway.${instanceId}`,
-    topics: [TOPICS.ordersCompleted],
+    topics: [TOPICS.ordersCompleted, TOPICS.walletUpdates],
     handle: (batch) => {
       const completions: OrderCompleted[] = [];
-      for (const message of batch) if (message.type === 'OrderCompleted') completions.push(message.event);
-      feed.record(completions);
+      const updates: WalletUpdated[] = [];
+      for (const message of batch) {
+        if (message.type === 'OrderCompleted') completions.push(message.event);
+        else if (message.type === 'WalletUpdated') updates.push(message.event);
+      }
+      feeds.orders.record(completions);
+      feeds.actions.record(updates);
+      feeds.wallets.record(updates);
       return Promise.resolve();
     },
   };
 }
 
+function closeFeeds(feeds: Feeds): void {
+  feeds.orders.close();
+  feeds.actions.close();
+  feeds.wallets.close();
+}
+
 /**
- * The gRPC gateway of the order path (OrderService, health, reflection) and its HTTP side port.
+ * The gRPC gateway (OrderService, WalletService, health, reflection) and its HTTP side port.
  * The pool, transport and codec are the caller's; the gateway never closes them.
  */
 export function createGateway(deps: GatewayDeps): Gateway {
   const options: ResolvedGatewayOptions = resolveGatewayOptions(deps.options);
   const log: Logger = deps.logger.child({ component: 'gateway', instanceId: options.instanceId });
+  const batching = { maxItems: options.batchMaxItems, maxDelayMs: options.batchMaxDelayMs, maxConcurrent: options.batchMaxConcurrent };
+  const relayOptions = { intervalMs: options.relayIntervalMs, minAgeMs: options.relayMinAgeMs, batchSize: options.relayBatchSize };
+  const feeds: Feeds = {
+    orders: new EventFeed<OrderCompleted>(options.completionCacheSize, (completion) => completion.orderId),
+    actions: new EventFeed<WalletUpdated>(options.completionCacheSize, (update) => update.actionId),
+    wallets: new EventFeed<WalletUpdated>(0, (update) => update.walletId),
+  };
+
   const store = new OrderStore(deps.pool);
   const publisher = new OrderPublisher(store, deps.transport, deps.codec, log);
-  const submitter = new OrderSubmitter(store, publisher, {
-    maxItems: options.batchMaxItems,
-    maxDelayMs: options.batchMaxDelayMs,
-    maxConcurrent: options.batchMaxConcurrent,
+  const submitter = new OrderSubmitter(store, publisher, batching);
+  const service = new OrderService({ store, submitter, feed: feeds.orders, maxWaitMs: options.submitWaitMs });
+
+  const actionStore = new WalletActionStore(deps.pool);
+  const walletStore = new WalletStore(deps.pool);
+  const actionPipeline = createWalletActionPipeline({ store: actionStore, transport: deps.transport, codec: deps.codec, log, batching });
+  const actionService = new WalletActionService({
+    actions: actionStore,
+    wallets: walletStore,
+    submitter: actionPipeline.submitter,
+    feed: feeds.actions,
+    maxWaitMs: options.submitWaitMs,
   });
-  const feed = new CompletionFeed(options.completionCacheSize);
-  const relay = new OrderRelay(store, publisher, { intervalMs: options.relayIntervalMs, minAgeMs: options.relayMinAgeMs, batchSize: options.relayBatchSize }, log);
+  const walletService = new WalletService(walletStore, createWalletLedger(deps.pool));
+  const thresholdService = new ThresholdService(new ThresholdStore(deps.pool), walletStore);
+
+  const relays = [
+    new SubmissionRelay(store, publisher, relayOptions, log),
+    new SubmissionRelay(actionStore, actionPipeline.publisher, relayOptions, log),
+  ];
+  const submitters = [submitter, actionPipeline.submitter];
   const authenticator = new ApiKeyAuthenticator(deps.pool, {
     cacheTtlMs: options.authCacheTtlMs,
     negativeCacheTtlMs: options.authNegativeCacheTtlMs,
     maxEntries: options.authCacheMaxEntries,
   });
-  const service = new OrderService({ store, submitter, feed, maxWaitMs: options.submitWaitMs });
   const protos = loadGatewayProtos();
   const health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((name) => [name, 'NOT_SERVING'])));
 
@@ -89,7 +145,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         readinessReply(
           [
             { name: 'mysql', probe: async () => void (await deps.pool.query('SELECT 1')) },
-            { name: 'transport', probe: () => deps.transport.ensureTopics([TOPICS.ordersSubmitted, TOPICS.ordersCompleted]) },
+            { name: 'transport', probe: () => deps.transport.ensureTopics(GATEWAY_TOPICS) },
             {
               name: 'grpc',
               probe: () =>
@@ -101,14 +157,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
     });
   for (const route of deps.routes ?? []) router.add(route);
 
+  const drainSubmitters = async (): Promise<void> => {
+    await Promise.all(submitters.map((s) => s.drain()));
+  };
+
   async function release(): Promise<void> {
-    await relay.stop();
+    await Promise.all(relays.map((r) => r.stop()));
     if (server !== null) {
       const grpcServer = server;
       const shutdown = new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
-      // Submissions already accepted are written and published before their callers are answered.
-      await submitter.drain();
-      feed.close();
+      // Submissions already accepted are written and published before their callers are answered;
+      // then every waiting call is answered (PENDING) and every watch ends.
+      await drainSubmitters();
+      closeFeeds(feeds);
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<boolean>((resolve) => {
         timer = setTimeout(() => resolve(true), options.shutdownTimeoutMs);
@@ -119,8 +180,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }
       clearTimeout(timer);
     }
-    feed.close();
-    await submitter.drain();
+    closeFeeds(feeds);
+    await drainSubmitters();
     await subscription?.close();
     await http?.close();
   }
@@ -130,15 +191,20 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (stopping !== null) throw new Error('the gateway cannot start: it was stopped');
     state = 'starting';
     try {
-      await deps.transport.ensureTopics([TOPICS.ordersSubmitted, TOPICS.ordersCompleted]);
-      subscription = await runProcessor(completionProcessor(options.instanceId, feed), { transport: deps.transport, codec: deps.codec, logger: log });
+      await deps.transport.ensureTopics(GATEWAY_TOPICS);
+      subscription = await runProcessor(feedProcessor(options.instanceId, feeds), { transport: deps.transport, codec: deps.codec, logger: log });
       server = new Server();
-      server.addService(serviceOf(protos, ORDER_SERVICE_NAME), createOrderHandlers({ service, authenticator, feed, isStopping: () => state !== 'running', log }));
+      const context: CallContext = { authenticator, isStopping: () => state !== 'running', log };
+      server.addService(serviceOf(protos, ORDER_SERVICE_NAME), createOrderHandlers({ ...context, service, feed: feeds.orders }));
+      server.addService(
+        serviceOf(protos, WALLET_SERVICE_NAME),
+        createWalletHandlers({ ...context, wallets: walletService, actions: actionService, thresholds: thresholdService, walletFeed: feeds.wallets }),
+      );
       health.addToServer(server);
       new ReflectionService(protos).addToServer(server);
       const grpcPort = await bindGrpc(server, options.host, options.grpcPort);
       http = await startHttpServer(router, options.host, options.httpPort);
-      relay.start();
+      for (const relay of relays) relay.start();
       state = 'running';
       for (const name of HEALTH_SERVICES) health.setStatus(name, 'SERVING');
       log.info({ grpcPort, httpPort: http.port }, 'gateway started');

@@ -8,15 +8,18 @@ export interface GatewayOptions {
   httpPort: number;
   /** Interface to bind both servers to (default `0.0.0.0`). */
   host?: string;
-  /** Names this instance: its consumer group on `orders.completed` is `gateway.<instanceId>`. */
+  /** Names this instance: its consumer group on `orders.completed` and `wallet.updates` is `gateway.<instanceId>`. */
   instanceId: string;
-  /** Longest SubmitOrder waits for the final status before answering PENDING (default 10000 ms). */
+  /**
+   * Longest SubmitOrder waits for the final status, and TopUp/Use/Transfer/Void for the ledger's
+   * decision, before answering PENDING (default 10000 ms).
+   */
   submitWaitMs?: number;
-  /** Micro-batching of SubmitOrder writes: items per batch (200), wait for companions (2 ms), batches at once (4). */
+  /** Micro-batching of SubmitOrder and balance action writes (each its own batcher): items per batch (200), wait for companions (2 ms), batches at once (4). */
   batchMaxItems?: number;
   batchMaxDelayMs?: number;
   batchMaxConcurrent?: number;
-  /** Relay of unpublished orders: scan interval (1000 ms), least age of a row to republish (5000 ms), rows per scan (200). */
+  /** Relay of unpublished orders and balance actions: scan interval (1000 ms), least age of a row to republish (5000 ms), rows per scan (200). */
   relayIntervalMs?: number;
   relayMinAgeMs?: number;
   relayBatchSize?: number;
@@ -24,7 +27,7 @@ export interface GatewayOptions {
   authCacheTtlMs?: number;
   authNegativeCacheTtlMs?: number;
   authCacheMaxEntries?: number;
-  /** Recent completions remembered for late waiters and GetOrder (10000). */
+  /** Recent order completions (and, apart, recent action decisions) remembered for late waiters (10000 each). */
   completionCacheSize?: number;
   /** Longest stop() waits for in-flight calls before cutting them off (10000 ms). */
   shutdownTimeoutMs?: number;

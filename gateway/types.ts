@@ -21,12 +21,12 @@ export interface GatewayPorts {
 }
 
 export interface Gateway {
-  /** Subscribes to completions, binds gRPC and HTTP, reports SERVING. Resolves with the bound ports. */
+  /** Subscribes to completions and wallet updates, binds gRPC and HTTP, reports SERVING. Resolves with the bound ports. */
   start(): Promise<GatewayPorts>;
   /**
-   * Graceful stop: health NOT_SERVING, no new calls, queued submissions written and published,
-   * waiting SubmitOrders answered (their final status or PENDING), then the subscription and
-   * the servers closed. The pool and the transport belong to the caller and stay open.
+   * Graceful stop: health NOT_SERVING, no new calls, queued submissions (orders, balance actions)
+   * written and published, waiting calls answered (their outcome or PENDING), watches ended
+   * (UNAVAILABLE), then the subscription and the servers closed. The pool and the transport belong to the caller and stay open.
    */
   stop(): Promise<void>;
 }

@@ -1,10 +1,10 @@
-import type { CallOptions, ChannelCredentials, ServiceError } from '@grpc/grpc-js';
-import { Client, credentials as grpcCredentials, Metadata } from '@grpc/grpc-js';
-import type { MethodDefinition } from '@grpc/proto-loader';
-import { parseInt64, toSafeMinor } from '../../money';
-import { requestField, statusFromWire, statusToWire } from '../grpc/order.wire';
-import { loadGatewayProtos, methodOf, ORDER_SERVICE_NAME, serviceOf } from '../grpc/proto.loader';
+import { statusFromWire, statusToWire } from '../grpc/order.wire';
+import { ORDER_SERVICE_NAME } from '../grpc/proto.loader';
 import type { OrderStatusName, OrderView } from '../orders/types';
+import type { CallSettings, ClientOptions } from './service.caller';
+import { createServiceCaller, fieldOf, int64Of, textOf } from './service.caller';
+
+export type { CallSettings } from './service.caller';
 
 /** A SubmitOrder request. int64 fields take a number or a decimal string. */
 export interface SubmitOrderInput {
@@ -22,11 +22,6 @@ export interface ListOrdersInput {
   status?: OrderStatusName;
 }
 
-export interface CallSettings {
-  /** Deadline of the call, from now. */
-  timeoutMs?: number;
-}
-
 export interface OrderClient {
   submitOrder(input: SubmitOrderInput, settings?: CallSettings): Promise<{ order: OrderView; replayed: boolean }>;
   getOrder(orderId: string, settings?: CallSettings): Promise<OrderView>;
@@ -36,40 +31,25 @@ export interface OrderClient {
   close(): void;
 }
 
-export interface OrderClientOptions {
-  /** Default: insecure (plaintext), for loopback and private networks. */
-  credentials?: ChannelCredentials;
-}
-
-function int64(value: unknown, field: string): number {
-  const parsed = parseInt64(value);
-  const safe = parsed === undefined ? undefined : toSafeMinor(parsed);
-  if (safe === undefined) throw new TypeError(`the server sent ${field} that is not a safe integer`);
-  return safe;
-}
-
-function text(value: unknown, field: string): string {
-  if (typeof value !== 'string') throw new TypeError(`the server sent ${field} that is not a string`);
-  return value;
-}
+export type OrderClientOptions = ClientOptions;
 
 /** An Order message as an {@link OrderView} (int64 strings parsed exactly, 0/"" as null). */
 export function orderFromWire(wire: unknown): OrderView {
-  const field = (name: string): unknown => requestField(wire, name);
+  const field = (name: string): unknown => fieldOf(wire, name);
   const status = statusFromWire(field('status'));
   if (status === null || status === undefined) throw new TypeError('the server sent an order without a status');
-  const completedAt = int64(field('completedAtMs'), 'completed_at_ms');
-  const failureReason = text(field('failureReason'), 'failure_reason');
+  const completedAt = int64Of(field('completedAtMs'), 'completed_at_ms');
+  const failureReason = textOf(field('failureReason'), 'failure_reason');
   return {
-    orderId: text(field('orderId'), 'order_id'),
-    idempotencyKey: text(field('idempotencyKey'), 'idempotency_key'),
+    orderId: textOf(field('orderId'), 'order_id'),
+    idempotencyKey: textOf(field('idempotencyKey'), 'idempotency_key'),
     status,
-    totalMinor: int64(field('totalMinor'), 'total_minor'),
-    currency: text(field('currency'), 'currency'),
-    feeMinor: int64(field('feeMinor'), 'fee_minor'),
-    netMinor: int64(field('netMinor'), 'net_minor'),
+    totalMinor: int64Of(field('totalMinor'), 'total_minor'),
+    currency: textOf(field('currency'), 'currency'),
+    feeMinor: int64Of(field('feeMinor'), 'fee_minor'),
+    netMinor: int64Of(field('netMinor'), 'net_minor'),
     failureReason: failureReason === '' ? null : failureReason,
-    createdAt: int64(field('createdAtMs'), 'created_at_ms'),
+    createdAt: int64Of(field('createdAtMs'), 'created_at_ms'),
     completedAt: completedAt === 0 ? null : completedAt,
   };
 }
@@ -79,46 +59,18 @@ export function orderFromWire(wire: unknown): OrderView {
  * `authorization` metadata. Errors reject as grpc-js `ServiceError`s (`code`, `details`).
  */
 export function createOrderClient(address: string, apiKey: string | null, options: OrderClientOptions = {}): OrderClient {
-  const service = serviceOf(loadGatewayProtos(), ORDER_SERVICE_NAME);
-  const client = new Client(address, options.credentials ?? grpcCredentials.createInsecure());
-
-  const metadata = (): Metadata => {
-    const md = new Metadata();
-    if (apiKey !== null) md.set('authorization', `Bearer ${apiKey}`);
-    return md;
-  };
-  const callOptions = (settings: CallSettings | undefined): CallOptions =>
-    settings?.timeoutMs === undefined ? {} : { deadline: Date.now() + settings.timeoutMs };
-
-  const unary = (method: MethodDefinition<object, object>, request: object, settings: CallSettings | undefined): Promise<unknown> =>
-    new Promise((resolve, reject) => {
-      client.makeUnaryRequest(
-        method.path,
-        method.requestSerialize,
-        method.responseDeserialize,
-        request,
-        metadata(),
-        callOptions(settings),
-        (err: ServiceError | null, response?: object) => (err === null ? resolve(response) : reject(err)),
-      );
-    });
-
-  const submit = methodOf(service, 'SubmitOrder');
-  const get = methodOf(service, 'GetOrder');
-  const list = methodOf(service, 'ListOrders');
-  const watch = methodOf(service, 'WatchOrder');
-
+  const caller = createServiceCaller(address, apiKey, ORDER_SERVICE_NAME, options);
   return {
     async submitOrder(input, settings) {
-      const response = await unary(submit, input, settings);
-      return { order: orderFromWire(requestField(response, 'order')), replayed: requestField(response, 'replayed') === true };
+      const response = await caller.unary('SubmitOrder', input, settings);
+      return { order: orderFromWire(fieldOf(response, 'order')), replayed: fieldOf(response, 'replayed') === true };
     },
     async getOrder(orderId, settings) {
-      return orderFromWire(await unary(get, { orderId }, settings));
+      return orderFromWire(await caller.unary('GetOrder', { orderId }, settings));
     },
     async listOrders(input = {}, settings) {
-      const response = await unary(
-        list,
+      const response = await caller.unary(
+        'ListOrders',
         {
           pageSize: input.pageSize ?? 0,
           pageToken: input.pageToken ?? '',
@@ -126,33 +78,22 @@ export function createOrderClient(address: string, apiKey: string | null, option
         },
         settings,
       );
-      const orders = requestField(response, 'orders');
+      const orders = fieldOf(response, 'orders');
       return {
         orders: Array.isArray(orders) ? (orders as readonly unknown[]).map(orderFromWire) : [],
-        nextPageToken: text(requestField(response, 'nextPageToken'), 'next_page_token'),
+        nextPageToken: textOf(fieldOf(response, 'nextPageToken'), 'next_page_token'),
       };
     },
     watchOrder(orderId, settings) {
+      const messages = caller.stream('WatchOrder', { orderId }, settings);
       return {
         async *[Symbol.asyncIterator]() {
-          const stream = client.makeServerStreamRequest(
-            watch.path,
-            watch.requestSerialize,
-            watch.responseDeserialize,
-            { orderId },
-            metadata(),
-            callOptions(settings),
-          );
-          try {
-            for await (const message of stream as AsyncIterable<unknown>) yield orderFromWire(message);
-          } finally {
-            stream.cancel();
-          }
+          for await (const message of messages) yield orderFromWire(message);
         },
       };
     },
     close() {
-      client.close();
+      caller.close();
     },
   };
 }

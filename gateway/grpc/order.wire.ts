@@ -1,5 +1,5 @@
-import type { Metadata } from '@grpc/grpc-js';
 import { ValidationError } from '../gateway.errors';
+import { checkUuid } from '../validation/field.rules';
 import type { OrderStatusName, OrderView } from '../orders/types';
 
 /**
@@ -78,18 +78,9 @@ export function requestField(request: unknown, name: string): unknown {
   return typeof request === 'object' && request !== null ? (request as Readonly<Record<string, unknown>>)[name] : undefined;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** The `order_id` of a GetOrder/WatchOrder request, checked to be an order id. */
 export function orderIdOf(request: unknown): string {
   const value = requestField(request, 'orderId');
   if (typeof value !== 'string' || value.length === 0) throw new ValidationError('order_id', 'is required');
-  if (!UUID.test(value)) throw new ValidationError('order_id', 'must be an order id (a UUID)');
-  return value.toLowerCase();
-}
-
-/** The first `authorization` metadata value, if it is text. */
-export function authorizationOf(metadata: Metadata): string | undefined {
-  const [value] = metadata.get('authorization');
-  return typeof value === 'string' ? value : undefined;
+  return checkUuid('order_id', value, 'an order id');
 }

@@ -14,16 +14,19 @@ export const PROTO_DIR =
   ) ?? path.resolve(__dirname, '..', 'proto');
 
 export const ORDER_SERVICE_NAME = 'paystream.v1.OrderService';
+export const WALLET_SERVICE_NAME = 'paystream.v1.WalletService';
 export const HEALTH_SERVICE_NAME = 'grpc.health.v1.Health';
 
 /**
  * One package definition for every service the gateway serves (reflection lists what it holds).
  * `longs: String`: int64 arrives as a decimal string and is parsed exactly (BigInt), never
  * through a float; `enums: String`: enum values by name; `defaults: true`: absent scalars read as
- * their zero value; `oneofs: true`: the set member of a oneof is named.
+ * their zero value (but an absent proto3 `optional` field stays absent); `oneofs: true`: the set
+ * member of a oneof is named.
  */
 export function loadGatewayProtos(): PackageDefinition {
-  return loadSync([path.join(PROTO_DIR, 'paystream', 'v1', 'order_service.proto'), healthProtoPath], {
+  const files = ['order_service.proto', 'wallet_service.proto'].map((file) => path.join(PROTO_DIR, 'paystream', 'v1', file));
+  return loadSync([...files, healthProtoPath], {
     includeDirs: [PROTO_DIR],
     longs: String,
     enums: String,

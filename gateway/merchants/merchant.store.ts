@@ -3,7 +3,7 @@ import { deriveId } from '../../schemas';
 import type { Pool } from '../../storage/mysql';
 import { withTransaction } from '../../storage/mysql';
 import { hashApiKey } from '../auth/api-key.authenticator';
-import { checkCurrency, checkEmail, checkPhone, checkText } from '../orders/field.rules';
+import { checkCurrency, checkEmail, checkPhone, checkText } from '../validation/field.rules';
 
 export interface NewMerchant {
   name: string;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { EncodedMessage, EventCodec, OrderSubmitted } from '../../schemas';
 import { deriveId, toMessage } from '../../schemas';
@@ -20,10 +19,7 @@ export function canonicalRequest(order: ValidatedOrder): string {
   });
 }
 
-/** SHA-256 (hex) of the canonical JSON: the `request_hash` of `order_requests`. */
-export function requestHash(canonical: string): string {
-  return createHash('sha256').update(canonical).digest('hex');
-}
+export { requestHash } from '../submissions/request-hash';
 
 const safeInteger = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 

@@ -1,23 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { OrderCompleted } from '../../schemas';
 import { NotFoundError, ValidationError } from '../gateway.errors';
-import type { CompletionFeed } from './completion.feed';
+import type { EventFeed } from '../feeds/event.feed';
+import { submitWaitMs } from '../feeds/wait-budget';
 import { canonicalRequest, requestHash } from './order.request';
 import type { OrderRow, OrderStore, StoredOrderRequest } from './order.store';
 import type { OrderSubmitter } from './order.submitter';
 import { validateSubmitOrder } from './order.validation';
-import { decodePageToken, encodePageToken } from './page-token';
+import { decodePageToken, encodePageToken } from '../paging/page-token';
 import type { OrderStatusName, OrderView } from './types';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 50;
-/** The least time kept back before a client's deadline to answer PENDING in. */
-export const MIN_DEADLINE_MARGIN_MS = 50;
 
 export interface OrderServiceDeps {
   store: OrderStore;
   submitter: OrderSubmitter;
-  feed: CompletionFeed;
+  /** `orders.completed`, by order id. */
+  feed: EventFeed<OrderCompleted>;
   /** Longest SubmitOrder waits for the final status (also when the client set no deadline). */
   maxWaitMs: number;
   now?: () => number;
@@ -37,17 +37,6 @@ export interface ListRequest {
 export interface ListResult {
   orders: OrderView[];
   nextPageToken: string;
-}
-
-/**
- * How long SubmitOrder may wait for the final status: until `max(50 ms, 10 %)` of the remaining
- * time before the client's deadline (epoch ms; Infinity for none), and at most `maxWaitMs`.
- */
-export function submitWaitMs(deadline: number, now: number, maxWaitMs: number): number {
-  if (!Number.isFinite(deadline)) return maxWaitMs;
-  const remaining = deadline - now;
-  const margin = Math.max(MIN_DEADLINE_MARGIN_MS, remaining * 0.1);
-  return Math.max(0, Math.min(maxWaitMs, remaining - margin));
 }
 
 function isFinal(status: OrderStatusName): boolean {
@@ -129,11 +118,13 @@ export class OrderService {
       throw new ValidationError('page_size', `must be between 0 and ${MAX_PAGE_SIZE} (0 means ${DEFAULT_PAGE_SIZE})`);
     }
     const pageSize = request.pageSize === 0 ? DEFAULT_PAGE_SIZE : request.pageSize;
-    const after = request.pageToken === '' ? null : decodePageToken(request.pageToken, request.status);
+    const cursor = request.pageToken === '' ? null : decodePageToken(request.pageToken, request.status, 'status filter');
+    const after = cursor === null ? null : { createdAt: cursor.createdAt, orderId: cursor.id };
     const rows = await this.deps.store.listOrders(merchantId, { after, status: request.status, limit: pageSize + 1 });
     const page = rows.slice(0, pageSize);
     const last = page[page.length - 1];
-    const nextPageToken = rows.length > pageSize && last !== undefined ? encodePageToken(last, request.status) : '';
+    const nextPageToken =
+      rows.length > pageSize && last !== undefined ? encodePageToken({ createdAt: last.createdAt, id: last.orderId }, request.status) : '';
     // A completion the projection has not caught up with yet may move an order out of the filter.
     const orders = page.map((row) => this.toView(row)).filter((view) => request.status === null || view.status === request.status);
     return { orders, nextPageToken };

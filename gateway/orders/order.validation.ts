@@ -1,7 +1,7 @@
-import { MAX_SAFE_MINOR, parseInt64 } from '../../money';
+import { MAX_SAFE_MINOR } from '../../money';
 import type { Customer, LineItem } from '../../schemas';
 import { ValidationError } from '../gateway.errors';
-import { checkCurrency, checkEmail, checkPhone, checkText, requireString } from './field.rules';
+import { asFields, checkCurrency, checkEmail, checkIdempotencyKey, checkInt64, checkPhone, checkText } from '../validation/field.rules';
 import type { ValidatedOrder } from './types';
 
 /** Limits of a SubmitOrder request (field names in messages are the proto's). */
@@ -14,21 +14,6 @@ export const ORDER_LIMITS = {
   maxPaymentTokenLength: 256,
 } as const;
 
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
-
-type Fields = Readonly<Record<string, unknown>>;
-
-function asFields(field: string, value: unknown): Fields {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ValidationError(field, 'is required');
-  return value as Fields;
-}
-
-function checkIdempotencyKey(value: unknown): string {
-  const key = requireString('idempotency_key', value);
-  if (!IDEMPOTENCY_KEY.test(key)) throw new ValidationError('idempotency_key', 'must be 1-128 characters of A-Z a-z 0-9 _ . : -');
-  return key;
-}
-
 function checkCustomer(value: unknown): Customer {
   const fields = asFields('customer', value);
   return {
@@ -37,12 +22,6 @@ function checkCustomer(value: unknown): Customer {
     email: checkEmail('customer.email', fields.email),
     phone: checkPhone('customer.phone', fields.phone, true),
   };
-}
-
-function checkInt64(field: string, value: unknown): bigint {
-  const parsed = parseInt64(value);
-  if (parsed === undefined) throw new ValidationError(field, 'must be an integer');
-  return parsed;
 }
 
 /** One line: its fields and its total (exact, as a bigint). */
@@ -89,7 +68,7 @@ function checkItems(value: unknown): { items: LineItem[]; total: bigint } {
  */
 export function validateSubmitOrder(request: unknown): ValidatedOrder {
   const fields = asFields('request', request);
-  const idempotencyKey = checkIdempotencyKey(fields.idempotencyKey);
+  const idempotencyKey = checkIdempotencyKey('idempotency_key', fields.idempotencyKey);
   const customer = checkCustomer(fields.customer);
   const { items, total } = checkItems(fields.items);
   const currency = checkCurrency('currency', fields.currency);

@@ -1,13 +1,27 @@
-import { withTransaction } from '../../storage/mysql';
+import { withTransaction, type PoolConnection } from '../../storage/mysql';
 import { TOPICS, toMessage } from '../../schemas';
 import { claimInbox } from '../../storage/inbox';
 import { appendOutbox, type OutboxMessage } from '../../storage/outbox';
 import type { DecodedMessage, Processor } from '../runtime';
-import { accountIdsToLock, planLedgerBatch, saleAccountSpecs, validateCommand, type LedgerPlan } from './ledger.core';
+import type { LedgerSnapshot } from './ledger.batch';
+import { accountLockPlan, actionIdsToLock, planLedgerBatch, saleAccountSpecs, transactionIdsToLock, validateCommand, type LedgerPlan } from './ledger.core';
 import { classifyStorageError, LedgerError } from './ledger.errors';
-import { ensureAccounts, findCreditedOrders, insertTransactions, lockAccounts, lockTransactions, saveBalances, updateStatuses } from './ledger.store';
+import {
+  ensureAccounts,
+  findCreditedOrders,
+  findPoolChildren,
+  findPools,
+  insertTransactions,
+  lockAccounts,
+  lockTransactions,
+  requireAccounts,
+  saveBalances,
+  updateStatuses,
+} from './ledger.store';
 import { resolveLedgerProcessorOptions } from './options';
-import type { LedgerCommand, LedgerProcessorDeps } from './types';
+import type { AccountState, LedgerCommand, LedgerProcessorDeps } from './types';
+import { actionAccountSpecs } from './wallet-actions.core';
+import { lockActions, updateActions } from './wallet-actions.store';
 
 /** The processor's name: its consumer group, inbox consumer and outbox producer. */
 export const LEDGER_PROCESSOR_NAME = 'ledger';
@@ -16,19 +30,23 @@ const KNOWN_ACCOUNTS_LIMIT = 100_000;
 
 /**
  * The wallet ledger: credits sales (`PaymentCompleted` → a HELD SALE transaction, `WalletUpdated` +
- * `OrderCompleted`), fails declined orders (`PaymentFailed` → `OrderCompleted` FAILED) and settles
- * holds on the ERP's verdict (`ErpConfirmation` → POSTED or REJECTED, `WalletUpdated`).
+ * `OrderCompleted`), fails declined orders (`PaymentFailed` → `OrderCompleted` FAILED), decides
+ * balance actions (`BalanceActionRequested` → a HELD transaction or a rejection, `WalletUpdated` per
+ * wallet; see `wallet-actions.core`) and settles holds on the ERP's verdict (`ErpConfirmation` →
+ * POSTED or REJECTED, the action POSTED or RELEASED, `WalletUpdated`).
  *
- * One MySQL transaction (READ COMMITTED, see `withTransaction`) per batch: claim the inbox; lock the named transactions, then every touched
- * account in id order (one statement each); plan the batch in memory in event order (`ledger.core`);
- * write it set-based (one multi-row statement per table, one status update per target status); append
- * the outputs to the outbox; commit; publish.
+ * One MySQL transaction (READ COMMITTED, see `withTransaction`) per batch: claim the inbox; lock the
+ * named ledger transactions, then the `wallet_actions` rows, then every touched account (with the
+ * whole enterprise pool of each wallet an action names) in id order, one statement each; plan the
+ * batch in memory in event order (`ledger.core`); write it set-based (one multi-row statement per
+ * table, one status update per target status, one update of all changed actions); append the
+ * outputs to the outbox; commit; publish.
  *
  * Duplicates change nothing and publish nothing new: a redelivered event is stopped by the inbox; a
  * second `PaymentCompleted` for an already credited order (another event id) is skipped (the first
- * one's outputs were committed with it and are published by the outbox); an ERP verdict on a
- * transaction that is no longer HELD is skipped. A lock conflict (deadlock, lock wait timeout) throws
- * a retryable `LEDGER_LOCK_CONFLICT`.
+ * one's outputs were committed with it and are published by the outbox); an action that is no longer
+ * PENDING is skipped; an ERP verdict on a transaction that is no longer HELD is skipped. A lock
+ * conflict (deadlock, lock wait timeout) throws a retryable `LEDGER_LOCK_CONFLICT`.
  */
 export function createLedgerProcessor(deps: LedgerProcessorDeps): Processor {
   const { feeBps } = resolveLedgerProcessorOptions(deps.options);
@@ -37,8 +55,11 @@ export function createLedgerProcessor(deps: LedgerProcessorDeps): Processor {
   // Accounts are never deleted: once seen, a batch need not ask for them again (bounded memory).
   const knownAccounts = new Set<string>();
 
-  async function ensureSaleAccounts(commands: readonly LedgerCommand[]): Promise<void> {
-    const specs = commands.flatMap((c) => (c.type === 'PaymentCompleted' ? saleAccountSpecs(c.event) : [])).filter((s) => !knownAccounts.has(s.id));
+  /** Creates the sale accounts and the system accounts of actions that do not exist yet. */
+  async function ensureBatchAccounts(commands: readonly LedgerCommand[]): Promise<void> {
+    const specs = commands
+      .flatMap((c) => (c.type === 'PaymentCompleted' ? saleAccountSpecs(c.event) : c.type === 'BalanceActionRequested' ? actionAccountSpecs(c.event) : []))
+      .filter((s) => !knownAccounts.has(s.id));
     if (specs.length === 0) return;
     await ensureAccounts(deps.pool, specs);
     if (knownAccounts.size + specs.length > KNOWN_ACCOUNTS_LIMIT) knownAccounts.clear();
@@ -51,20 +72,12 @@ export function createLedgerProcessor(deps: LedgerProcessorDeps): Processor {
       const fresh = await claimInbox(connection, LEDGER_PROCESSOR_NAME, commands.map((c) => c.source.eventId));
       const todo = commands.filter((c) => fresh.has(c.source.eventId));
       if (todo.length === 0) return { messages: [], plan: null };
-      // Transactions first, then accounts: one lock order for every ledger batch.
-      const transactions = await lockTransactions(
-        connection,
-        todo.flatMap((c) => (c.type === 'ErpConfirmation' ? [c.event.ledgerTransactionId] : [])),
-      );
-      const creditedOrders = await findCreditedOrders(
-        connection,
-        todo.flatMap((c) => (c.type === 'ErpConfirmation' ? [] : [c.event.orderId])),
-      );
-      const accounts = await lockAccounts(connection, accountIdsToLock(todo, transactions));
-      const plan = planLedgerBatch(todo, { accounts, transactions, creditedOrders }, { feeBps, now: at });
+      const snapshot = await lockBatch(connection, todo);
+      const plan = planLedgerBatch(todo, snapshot, { feeBps, now: at });
       await insertTransactions(connection, plan.transactions);
       await saveBalances(connection, plan.accounts, at);
       await updateStatuses(connection, plan.statusChanges);
+      await updateActions(connection, plan.actionUpdates);
       const messages = plan.outputs.map((output) => ({ ...toMessage(deps.codec, output), topic: output.topic }));
       await appendOutbox(connection, LEDGER_PROCESSOR_NAME, messages);
       return { messages, plan };
@@ -76,7 +89,7 @@ export function createLedgerProcessor(deps: LedgerProcessorDeps): Processor {
     if (commands.length === 0) return;
     let applied: Awaited<ReturnType<typeof apply>>;
     try {
-      await ensureSaleAccounts(commands);
+      await ensureBatchAccounts(commands);
       applied = await apply(commands);
     } catch (err) {
       throw classifyStorageError(err);
@@ -88,7 +101,7 @@ export function createLedgerProcessor(deps: LedgerProcessorDeps): Processor {
     }
     for (const skip of plan.skipped) log.warn(skip, 'event changed nothing');
     log.info(
-      { events: commands.length, transactions: plan.transactions.length, settled: plan.statusChanges.length, outputs: messages.length },
+      { events: commands.length, transactions: plan.transactions.length, settled: plan.statusChanges.length, actions: plan.actionUpdates.length, outputs: messages.length },
       'ledger batch committed',
     );
     try {
@@ -99,7 +112,41 @@ export function createLedgerProcessor(deps: LedgerProcessorDeps): Processor {
     }
   }
 
-  return { name: LEDGER_PROCESSOR_NAME, topics: [TOPICS.paymentsCompleted, TOPICS.erpConfirmations], handle };
+  return { name: LEDGER_PROCESSOR_NAME, topics: [TOPICS.paymentsCompleted, TOPICS.balanceActions, TOPICS.erpConfirmations], handle };
+}
+
+/**
+ * Locks what the batch reads, always in one order: ledger transactions, then actions, then accounts
+ * (each set in id order, one statement). Enterprise pools: the pools of the wallets actions name are
+ * found first (a plain read: parents never change), locked with the rest, then checked again under
+ * the lock, because a child created in between (`createWallet` locks the parent) must count too.
+ */
+async function lockBatch(connection: PoolConnection, commands: readonly LedgerCommand[]): Promise<LedgerSnapshot> {
+  const transactions = await lockTransactions(connection, transactionIdsToLock(commands));
+  const actions = await lockActions(connection, actionIdsToLock(commands, transactions));
+  const creditedOrders = await findCreditedOrders(
+    connection,
+    commands.flatMap((c) => (c.type === 'PaymentCompleted' || c.type === 'PaymentFailed' ? [c.event.orderId] : [])),
+  );
+  const lockPlan = accountLockPlan(commands, transactions);
+  const pools = await findPools(connection, lockPlan.poolSeeds);
+  const accounts = await lockAccounts(connection, [...lockPlan.required, ...lockPlan.wallets, ...pools.tops, ...pools.children]);
+  if (pools.tops.length > 0) {
+    const late = (await findPoolChildren(connection, pools.tops)).filter((id) => !accounts.has(id));
+    // Rare (a child created between the read and the lock); may deadlock, which is retried.
+    for (const [id, account] of await lockAccounts(connection, late)) accounts.set(id, account);
+  }
+  requireAccounts(accounts, lockPlan.required);
+  return { accounts, transactions, creditedOrders, actions, pools: poolsOf(accounts, pools.tops) };
+}
+
+/** Each enterprise pool the batch locked: its top-level wallet and all its children. */
+function poolsOf(accounts: ReadonlyMap<string, AccountState>, tops: readonly string[]): Map<string, string[]> {
+  const pools = new Map<string, string[]>(tops.filter((id) => accounts.has(id)).map((id) => [id, []]));
+  for (const account of accounts.values()) {
+    if (account.parentAccountId !== null) pools.get(account.parentAccountId)?.push(account.id);
+  }
+  return pools;
 }
 
 /** The batch as commands, each input event once, in batch order; throws on an event the ledger does not handle. */
@@ -121,6 +168,9 @@ function toCommands(batch: readonly DecodedMessage[]): LedgerCommand[] {
         break;
       case 'ErpConfirmation':
         command = { type: message.type, event: message.event, source: { eventId, correlationId: correlationId || message.event.ledgerTransactionId } };
+        break;
+      case 'BalanceActionRequested':
+        command = { type: message.type, event: message.event, source: { eventId, correlationId: correlationId || message.event.actionId } };
         break;
       default:
         throw new LedgerError('LEDGER_UNEXPECTED_EVENT', `unexpected ${message.type} on ${message.topic}`);

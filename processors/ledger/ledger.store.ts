@@ -5,7 +5,8 @@
 import type { HoldStatus } from '../../schemas';
 import type { Pool, PoolConnection } from '../../storage/mysql';
 import { LedgerError } from './ledger.errors';
-import type { AccountKind, AccountSpec, AccountState, LedgerEntry, LedgerTransaction, LedgerTransactionKind, StatusChange, SystemAccountCode } from './types';
+import { ACCOUNT_KINDS, bigintOf, HOLD_STATUSES, nullableText, oneOf, rowsOf, safeInteger, SYSTEM_CODES, text, time, TRANSACTION_KINDS } from './ledger.rows';
+import type { AccountSpec, AccountState, LedgerEntry, LedgerTransaction, StatusChange } from './types';
 
 /**
  * Creates the accounts that do not exist yet, outside the batch transaction (an empty account is
@@ -34,7 +35,8 @@ export async function lockTransactions(connection: PoolConnection, ids: readonly
   const transactions = new Map<string, LedgerTransaction>();
   if (ids.length === 0) return transactions;
   const [result] = await connection.query(
-    `SELECT id, kind, status, currency, amount_minor, merchant_id, wallet_id, order_id, action_id, source_event_id, memo, created_at, settled_at
+    `SELECT id, kind, status, currency, amount_minor, merchant_id, wallet_id, order_id, action_id, reverses_transaction_id, source_event_id, memo,
+       created_at, settled_at
      FROM ledger_transactions WHERE id IN (?) ORDER BY id FOR UPDATE`,
     [[...new Set(ids)]],
   );
@@ -50,6 +52,7 @@ export async function lockTransactions(connection: PoolConnection, ids: readonly
       walletId: text(row, 'wallet_id'),
       orderId: nullableText(row, 'order_id'),
       actionId: nullableText(row, 'action_id'),
+      reversesTransactionId: nullableText(row, 'reverses_transaction_id'),
       sourceEventId: text(row, 'source_event_id'),
       memo: text(row, 'memo'),
       createdAt: time(row, 'created_at'),
@@ -77,15 +80,16 @@ export async function findCreditedOrders(connection: PoolConnection, orderIds: r
 
 /**
  * Locks the accounts in one statement, in id order: every ledger consumer locks in the same order,
- * so concurrent batches wait for each other instead of deadlocking. Throws `LEDGER_ACCOUNT_MISSING`
- * when one does not exist.
+ * so concurrent batches wait for each other instead of deadlocking. Returns those that exist (the
+ * caller decides what a missing one means).
  */
 export async function lockAccounts(connection: PoolConnection, ids: readonly string[]): Promise<Map<string, AccountState>> {
   const accounts = new Map<string, AccountState>();
   if (ids.length === 0) return accounts;
   const unique = [...new Set(ids)].sort();
   const [result] = await connection.query(
-    `SELECT id, merchant_id, kind, system_code, currency, is_default, credit_limit_minor, posted_minor, pending_in_minor, pending_out_minor
+    `SELECT id, merchant_id, kind, system_code, currency, parent_account_id, is_default, credit_limit_minor, child_limit_minor,
+       posted_minor, pending_in_minor, pending_out_minor
      FROM accounts WHERE id IN (?) ORDER BY id FOR UPDATE`,
     [unique],
   );
@@ -97,16 +101,41 @@ export async function lockAccounts(connection: PoolConnection, ids: readonly str
       kind: oneOf(row, 'kind', ACCOUNT_KINDS),
       systemCode: systemCode === null ? null : oneOf(row, 'system_code', SYSTEM_CODES),
       currency: text(row, 'currency'),
+      parentAccountId: nullableText(row, 'parent_account_id'),
       isDefault: Number(row.is_default) === 1,
       creditLimitMinor: bigintOf(row, 'credit_limit_minor'),
+      childLimitMinor: row.child_limit_minor === null ? null : bigintOf(row, 'child_limit_minor'),
       postedMinor: bigintOf(row, 'posted_minor'),
       pendingInMinor: bigintOf(row, 'pending_in_minor'),
       pendingOutMinor: bigintOf(row, 'pending_out_minor'),
     });
   }
-  const missing = unique.filter((id) => !accounts.has(id));
-  if (missing.length > 0) throw new LedgerError('LEDGER_ACCOUNT_MISSING', `accounts missing: ${missing.join(', ')}`);
   return accounts;
+}
+
+/** Throws `LEDGER_ACCOUNT_MISSING` naming the `ids` absent from `accounts`. */
+export function requireAccounts(accounts: ReadonlyMap<string, AccountState>, ids: readonly string[]): void {
+  const missing = ids.filter((id) => !accounts.has(id));
+  if (missing.length > 0) throw new LedgerError('LEDGER_ACCOUNT_MISSING', `accounts missing: ${missing.join(', ')}`);
+}
+
+/**
+ * The enterprise pools the `walletIds` belong to (a child's parent, or a top-level enterprise wallet
+ * itself): their top-level ids and the ids of all their children. A plain read: wallets never change
+ * parent, and the caller locks the result and then checks it with {@link findPoolChildren}.
+ */
+export async function findPools(connection: PoolConnection, walletIds: readonly string[]): Promise<{ tops: string[]; children: string[] }> {
+  if (walletIds.length === 0) return { tops: [], children: [] };
+  const [result] = await connection.query("SELECT id, parent_account_id FROM accounts WHERE id IN (?) AND kind = 'enterprise'", [[...new Set(walletIds)]]);
+  const tops = [...new Set(rowsOf(result).map((row) => nullableText(row, 'parent_account_id') ?? text(row, 'id')))].sort();
+  return { tops, children: await findPoolChildren(connection, tops) };
+}
+
+/** The children of the enterprise wallets `topIds`. */
+export async function findPoolChildren(connection: PoolConnection, topIds: readonly string[]): Promise<string[]> {
+  if (topIds.length === 0) return [];
+  const [result] = await connection.query('SELECT id FROM accounts WHERE parent_account_id IN (?)', [[...topIds]]);
+  return rowsOf(result).map((row) => text(row, 'id'));
 }
 
 /** Inserts new transactions (one statement) and all their entries (one statement). */
@@ -114,7 +143,8 @@ export async function insertTransactions(connection: PoolConnection, transaction
   if (transactions.length === 0) return;
   await connection.query(
     `INSERT INTO ledger_transactions
-       (id, kind, status, currency, amount_minor, merchant_id, wallet_id, order_id, action_id, source_event_id, memo, created_at, settled_at)
+       (id, kind, status, currency, amount_minor, merchant_id, wallet_id, order_id, action_id, reverses_transaction_id, source_event_id, memo,
+        created_at, settled_at)
      VALUES ?`,
     [
       transactions.map((t) => [
@@ -127,6 +157,7 @@ export async function insertTransactions(connection: PoolConnection, transaction
         t.walletId,
         t.orderId,
         t.actionId,
+        t.reversesTransactionId,
         t.sourceEventId,
         t.memo,
         new Date(t.createdAt),
@@ -183,61 +214,4 @@ export async function updateStatuses(connection: PoolConnection, changes: readon
   for (const group of groups.values()) {
     await connection.query('UPDATE ledger_transactions SET status = ?, settled_at = ? WHERE id IN (?)', [group.status, new Date(group.settledAt), group.ids]);
   }
-}
-
-const TRANSACTION_KINDS: readonly LedgerTransactionKind[] = ['SALE', 'TOP_UP', 'USAGE', 'TRANSFER', 'VOID', 'OPENING_BALANCE'];
-const HOLD_STATUSES: readonly HoldStatus[] = ['HELD', 'POSTED', 'RELEASED', 'REJECTED', 'VOIDED'];
-const ACCOUNT_KINDS: readonly AccountKind[] = ['personal', 'enterprise', 'reseller', 'system'];
-const SYSTEM_CODES: readonly SystemAccountCode[] = ['psp_clearing', 'platform_revenue', 'erp_suspense', 'opening_balance'];
-
-type Row = Record<string, unknown>;
-
-/** The rows of a SELECT, checked rather than cast. */
-function rowsOf(result: unknown): Row[] {
-  if (!Array.isArray(result)) throw corrupt('a SELECT returned no rows array');
-  return result.map((row: unknown) => {
-    if (typeof row !== 'object' || row === null) throw corrupt('a SELECT returned a row that is not an object');
-    return row as Row;
-  });
-}
-
-function text(row: Row, column: string): string {
-  const value = row[column];
-  if (typeof value !== 'string') throw corrupt(`column ${column} is not text`);
-  return value;
-}
-
-function nullableText(row: Row, column: string): string | null {
-  return row[column] === null ? null : text(row, column);
-}
-
-function oneOf<T extends string>(row: Row, column: string, allowed: readonly T[]): T {
-  const value = text(row, column);
-  const match = allowed.find((a) => a === value);
-  if (match === undefined) throw corrupt(`column ${column} holds unknown value "${value}"`);
-  return match;
-}
-
-/** BIGINT columns come back as numbers, or as strings beyond 2^53 (`supportBigNumbers`). */
-function bigintOf(row: Row, column: string): bigint {
-  const value = row[column];
-  if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
-  if (typeof value === 'string' && /^-?\d+$/.test(value)) return BigInt(value);
-  throw corrupt(`column ${column} is not an integer`);
-}
-
-function safeInteger(row: Row, column: string): number {
-  const value = row[column];
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
-  throw corrupt(`column ${column} is not a safe integer`);
-}
-
-function time(row: Row, column: string): number {
-  const value = row[column];
-  if (value instanceof Date) return value.getTime();
-  throw corrupt(`column ${column} is not a DATETIME`);
-}
-
-function corrupt(message: string): LedgerError {
-  return new LedgerError('LEDGER_CORRUPT_ROW', `ledger store: ${message}`);
 }

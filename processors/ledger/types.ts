@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ErpConfirmation, EventCodec, EventEnvelope, HoldStatus, PaymentCompleted, PaymentFailed } from '../../schemas';
+import type { BalanceActionKind, BalanceActionRequested, ErpConfirmation, EventCodec, EventEnvelope, HoldStatus, PaymentCompleted, PaymentFailed } from '../../schemas';
 import type { Pool } from '../../storage/mysql';
 import type { OutboxPublisher } from '../runtime';
 import type { LedgerProcessorOptions } from './options';
@@ -18,7 +18,7 @@ export interface LedgerProcessorDeps {
 
 export type LedgerTransactionKind = 'SALE' | 'TOP_UP' | 'USAGE' | 'TRANSFER' | 'VOID' | 'OPENING_BALANCE';
 export type AccountKind = 'personal' | 'enterprise' | 'reseller' | 'system';
-export type SystemAccountCode = 'psp_clearing' | 'platform_revenue' | 'erp_suspense' | 'opening_balance';
+export type SystemAccountCode = 'psp_clearing' | 'platform_revenue' | 'topup_clearing' | 'usage_revenue' | 'erp_suspense' | 'opening_balance';
 
 /** What identifies an account and what it is: enough to create it. */
 export interface AccountSpec {
@@ -32,7 +32,11 @@ export interface AccountSpec {
 
 /** An account with its balances (credit-normal), as locked for a batch. BigInt: sums never lose a unit. */
 export interface AccountState extends AccountSpec {
+  /** The enterprise or reseller wallet this one is a child of. */
+  parentAccountId: string | null;
   creditLimitMinor: bigint;
+  /** How far an enterprise child may draw on its parent's pool (null: only the pool limits it). */
+  childLimitMinor: bigint | null;
   postedMinor: bigint;
   pendingInMinor: bigint;
   pendingOutMinor: bigint;
@@ -56,6 +60,8 @@ export interface LedgerTransaction {
   walletId: string;
   orderId: string | null;
   actionId: string | null;
+  /** The transaction a compensating VOID transaction reverses. */
+  reversesTransactionId: string | null;
   sourceEventId: string;
   memo: string;
   /** Epoch ms. */
@@ -83,7 +89,54 @@ export interface SourceEvent {
 export type LedgerCommand =
   | { type: 'PaymentCompleted'; source: SourceEvent; event: PaymentCompleted }
   | { type: 'PaymentFailed'; source: SourceEvent; event: PaymentFailed }
-  | { type: 'ErpConfirmation'; source: SourceEvent; event: ErpConfirmation };
+  | { type: 'ErpConfirmation'; source: SourceEvent; event: ErpConfirmation }
+  | { type: 'BalanceActionRequested'; source: SourceEvent; event: BalanceActionRequested };
+
+/** The life of a balance action (`wallet_actions.status`): PENDING → HELD | REJECTED → POSTED | RELEASED | VOIDED. */
+export type ActionStatus = 'PENDING' | 'HELD' | 'REJECTED' | 'POSTED' | 'RELEASED' | 'VOIDED';
+
+/**
+ * Why the ledger rejected or released an action (`wallet_actions.reason_code`; the reason text
+ * starts with it).
+ */
+export type ActionReasonCode =
+  | 'INSUFFICIENT_FUNDS'
+  | 'NOT_ALLOWED'
+  | 'CURRENCY_MISMATCH'
+  | 'WALLET_NOT_FOUND'
+  | 'INVALID_ACTION'
+  | 'ALREADY_VOIDED'
+  | 'CANNOT_VOID_A_VOID'
+  | 'NOTHING_TO_VOID'
+  | 'ERP_REJECTED'
+  | 'VOIDED';
+
+/** A `wallet_actions` row as the ledger reads and writes it (the gateway's request columns left out). */
+export interface ActionRecord {
+  id: string;
+  merchantId: string;
+  kind: BalanceActionKind;
+  walletId: string;
+  counterpartyWalletId: string | null;
+  amountMinor: number | null;
+  currency: string | null;
+  voidsActionId: string | null;
+  status: ActionStatus;
+  reasonCode: string | null;
+  reason: string | null;
+  ledgerTransactionId: string | null;
+  voidedByActionId: string | null;
+  /** Epoch ms. */
+  decidedAt: number | null;
+  /** Epoch ms. */
+  settledAt: number | null;
+}
+
+/** The columns of an action the ledger owns, with their new values. */
+export type ActionUpdate = Pick<
+  ActionRecord,
+  'id' | 'status' | 'reasonCode' | 'reason' | 'ledgerTransactionId' | 'voidedByActionId' | 'decidedAt' | 'settledAt'
+>;
 
 /** An output event before encoding, with its topic. */
 export type LedgerOutput = (EventEnvelope<'WalletUpdated'> | EventEnvelope<'OrderCompleted'>) & { topic: string };

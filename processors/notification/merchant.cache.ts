@@ -1,10 +1,13 @@
-import type { Pool } from '../../storage/mysql';
+import type { Pool, PoolConnection } from '../../storage/mysql';
 import { bool, rowsOf, str } from '../../storage/mysql';
 import type { MerchantContact } from './types';
 
 export interface MerchantCache {
-  /** Contacts of the merchants that exist among `ids`, read in one query for those not cached. */
-  get(ids: readonly string[]): Promise<Map<string, MerchantContact>>;
+  /**
+   * Contacts of the merchants that exist among `ids`, read in one query for those not cached, on
+   * `connection` when given (a caller inside a transaction does not take a second connection).
+   */
+  get(ids: readonly string[], connection?: PoolConnection): Promise<Map<string, MerchantContact>>;
 }
 
 /**
@@ -14,7 +17,7 @@ export interface MerchantCache {
 export function createMerchantCache(pool: Pool, ttlMs: number, now: () => number): MerchantCache {
   const cache = new Map<string, { merchant: MerchantContact; expiresAt: number }>();
   return {
-    async get(ids) {
+    async get(ids, connection) {
       const found = new Map<string, MerchantContact>();
       const missing: string[] = [];
       const t = now();
@@ -24,7 +27,7 @@ export function createMerchantCache(pool: Pool, ttlMs: number, now: () => number
         else missing.push(id);
       }
       if (missing.length > 0) {
-        const [result] = await pool.query('SELECT id, name, email, phone, notify_email, notify_sms FROM merchants WHERE id IN (?)', [missing]);
+        const [result] = await (connection ?? pool).query('SELECT id, name, email, phone, notify_email, notify_sms FROM merchants WHERE id IN (?)', [missing]);
         for (const row of rowsOf(result)) {
           const merchant: MerchantContact = {
             id: str(row, 'id'),

@@ -1,8 +1,9 @@
 import { TOPICS } from '../../schemas';
-import { withTransaction } from '../../storage/mysql';
+import { withTransaction, type PoolConnection } from '../../storage/mysql';
 import { appendOutbox, type OutboxMessage } from '../../storage/outbox';
 import type { DecodedMessage, Processor } from '../runtime';
-import { deliveredMessage, notificationSources, planDeliveries, type PlannedDelivery } from './delivery-plan';
+import { createBalanceMonitor } from './balance-monitor';
+import { changeSources, deliveredMessage, planDeliveries, walletChanges, withRequestedAmounts, type NotificationSource, type PlannedDelivery } from './delivery-plan';
 import { createMerchantCache } from './merchant.cache';
 import { NotificationError } from './notification.errors';
 import {
@@ -15,13 +16,18 @@ import {
   type Outcome,
 } from './notifications.store';
 import { NOTIFICATION_DEFAULTS, type NotificationProcessorDeps } from './options';
+import type { MerchantContact, WalletChange } from './types';
+import { requestedAmounts } from './wallet-actions.store';
 
 type Settled = Omit<Outcome, 'row'>;
 
 /**
- * Emails and texts merchants about their wallet changes, at most once per (event, channel).
+ * Emails and texts merchants about their wallet changes and balance monitors' alerts, at most once
+ * per (source, channel). A source is a WalletUpdated that calls for a notification (`templateFor`:
+ * a sale credited, an action confirmed or rejected), or a threshold that a WalletUpdated moved into
+ * its alerting state (see `detectCrossings`; source id derived from the event and the threshold).
  *
- * Per batch: one transaction records a row per (event, channel) (an existing row is kept), locks them, and
+ * Per batch: one transaction moves the thresholds' states, records a row per (source, channel) (an existing row is kept), locks them, and
  * marks the PENDING ones SENDING with one more attempt; after it commits the providers are called
  * (at most `maxConcurrentSends` at once); a second transaction records each outcome. A row found
  * SENDING on a later attempt was interrupted mid-send: it may have gone out, so it is not sent again
@@ -37,24 +43,25 @@ export function createNotificationProcessor(deps: NotificationProcessorDeps): Pr
     throw new NotificationError('NOTIFICATION_INVALID_OPTIONS', `maxConcurrentSends must be an integer >= 1, got ${maxConcurrent}`);
   }
   if (!(cacheMs >= 0)) throw new NotificationError('NOTIFICATION_INVALID_OPTIONS', `merchantCacheMs must be >= 0, got ${cacheMs}`);
+  const thresholdCacheMs = deps.options.thresholdCacheMs ?? NOTIFICATION_DEFAULTS.thresholdCacheMs;
+  if (!(thresholdCacheMs >= 0)) throw new NotificationError('NOTIFICATION_INVALID_OPTIONS', `thresholdCacheMs must be >= 0, got ${thresholdCacheMs}`);
   const name = NOTIFICATION_DEFAULTS.name;
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ processor: name });
   const merchants = createMerchantCache(pool, cacheMs, now);
+  const monitor = createBalanceMonitor({ cacheMs: thresholdCacheMs, now });
+  const channels = { email: deps.email !== undefined, sms: deps.sms !== undefined };
   // Outcomes of sends whose recording failed: applied on the retry instead of calling those rows interrupted.
   const unrecorded = new Map<string, Settled>();
 
   async function handle(batch: readonly DecodedMessage[]): Promise<void> {
-    const sources = notificationSources(batch);
-    if (sources.length === 0) return;
-    const contacts = await merchants.get(sources.map((s) => s.event.merchantId));
-    const plans = new Map<string, PlannedDelivery>();
-    for (const s of sources) {
-      for (const p of planDeliveries(s, contacts.get(s.event.merchantId), { email: deps.email !== undefined, sms: deps.sms !== undefined })) {
-        plans.set(p.record.id, p);
-      }
-    }
-    const claimed = await claim(plans);
+    const changes = walletChanges(batch);
+    const sources = changeSources(changes);
+    if (sources.length === 0 && monitor.watchedWallets(changes).length === 0) return;
+    // Read before the transaction (and mostly cached); alerts' recipients are looked up inside it.
+    const contacts = sources.length === 0 ? new Map<string, MerchantContact>() : await merchants.get(sources.map((s) => s.merchantId));
+    const claimed = await claim(changes, sources, contacts);
+    const { plans } = claimed;
     await outbox.publish(claimed.outputs);
     const outcomes = await mapLimit(claimed.toSend, maxConcurrent, (row) => attempt(row, plans.get(row.id)));
     const outputs = await record(outcomes, plans);
@@ -69,11 +76,38 @@ export function createNotificationProcessor(deps: NotificationProcessorDeps): Pr
     }
   }
 
-  /** Transaction 1: record, lock, settle interrupted rows, mark what to send SENDING. */
-  async function claim(plans: ReadonlyMap<string, PlannedDelivery>): Promise<{ toSend: NotificationRow[]; outputs: OutboxMessage[] }> {
+  /**
+   * In transaction 1: the deliveries of the batch's wallet changes and of the alerts of its balance
+   * monitors (whose thresholds' states move in this transaction), by notification id.
+   */
+  async function plan(
+    connection: PoolConnection,
+    changes: readonly WalletChange[],
+    sources: readonly NotificationSource[],
+    contacts: ReadonlyMap<string, MerchantContact>,
+  ): Promise<Map<string, PlannedDelivery>> {
+    const alerts = await monitor.check(connection, changes);
+    const unknown = alerts.map((a) => a.merchantId).filter((id) => !contacts.has(id));
+    const more = unknown.length === 0 ? new Map<string, MerchantContact>() : await merchants.get(unknown, connection);
+    const all = [...sources, ...alerts];
+    const amountless = all.flatMap((s) => (s.amountMinor === null && s.event.actionId !== null ? [s.event.actionId] : []));
+    const plans = new Map<string, PlannedDelivery>();
+    for (const s of withRequestedAmounts(all, await requestedAmounts(connection, amountless))) {
+      for (const p of planDeliveries(s, contacts.get(s.merchantId) ?? more.get(s.merchantId), channels)) plans.set(p.record.id, p);
+    }
+    return plans;
+  }
+
+  /** Transaction 1: plan, record, lock, settle interrupted rows, mark what to send SENDING. */
+  async function claim(
+    changes: readonly WalletChange[],
+    sources: readonly NotificationSource[],
+    contacts: ReadonlyMap<string, MerchantContact>,
+  ): Promise<{ toSend: NotificationRow[]; outputs: OutboxMessage[]; plans: Map<string, PlannedDelivery> }> {
     const at = new Date(now());
-    const ids = [...plans.keys()];
     const result = await withTransaction(pool, async (connection) => {
+      const plans = await plan(connection, changes, sources, contacts);
+      const ids = [...plans.keys()];
       const existing = await existingNotificationIds(connection, ids);
       await insertNotifications(
         connection,
@@ -98,10 +132,10 @@ export function createNotificationProcessor(deps: NotificationProcessorDeps): Pr
         at,
       );
       const outputs = [...finals, ...settled.filter((o) => o.status !== 'PENDING').map((o) => applied(o, at))].map((row) =>
-        deliveredMessage(codec, row, correlationOf(plans, row)),
+        deliveredMessage(codec, row, plans.get(row.id)?.source),
       );
       await appendOutbox(connection, name, outputs);
-      return { toSend: toSend.map((r) => ({ ...r, status: 'SENDING' as const, attempts: r.attempts + 1, updatedAt: at })), outputs, settled };
+      return { toSend: toSend.map((r) => ({ ...r, status: 'SENDING' as const, attempts: r.attempts + 1, updatedAt: at })), outputs, settled, plans };
     });
     for (const o of result.settled) unrecorded.delete(o.row.id);
     for (const o of result.settled) if (o.status === 'FAILED') log.warn({ notificationId: o.row.id, err: o.lastError }, 'notification interrupted mid-send; not resent');
@@ -144,7 +178,7 @@ export function createNotificationProcessor(deps: NotificationProcessorDeps): Pr
     try {
       const outputs = await withTransaction(pool, async (connection) => {
         await recordOutcomes(connection, outcomes, at);
-        const messages = outcomes.filter((o) => o.status !== 'PENDING').map((o) => deliveredMessage(codec, applied(o, at), correlationOf(plans, o.row)));
+        const messages = outcomes.filter((o) => o.status !== 'PENDING').map((o) => deliveredMessage(codec, applied(o, at), plans.get(o.row.id)?.source));
         await appendOutbox(connection, name, messages);
         return messages;
       });
@@ -171,10 +205,6 @@ function interrupted(row: NotificationRow): Settled {
 /** The row as `recordOutcomes` leaves it. */
 function applied(o: Outcome, at: Date): NotificationRow {
   return { ...o.row, status: o.status, provider: o.provider, providerMessageId: o.providerMessageId, lastError: o.lastError, updatedAt: at };
-}
-
-function correlationOf(plans: ReadonlyMap<string, PlannedDelivery>, row: NotificationRow): string {
-  return plans.get(row.id)?.source.correlationId ?? row.sourceEventId;
 }
 
 /** Errors carrying `retryable: false` are permanent; every other error may pass. */

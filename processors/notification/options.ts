@@ -10,6 +10,12 @@ export interface NotificationOptions {
   maxConcurrentSends: number;
   /** How long a merchant's contact details and preferences are reused before being read again (default 30 s). */
   merchantCacheMs?: number;
+  /**
+   * How long a wallet found without balance thresholds is not looked up again (default 5 s): a
+   * threshold set on it meanwhile takes effect within that time. Thresholds of watched wallets are
+   * read, locked, in every batch.
+   */
+  thresholdCacheMs?: number;
 }
 
 export interface NotificationProcessorDeps {
@@ -27,4 +33,4 @@ export interface NotificationProcessorDeps {
   now?: () => number;
 }
 
-export const NOTIFICATION_DEFAULTS = { merchantCacheMs: 30_000, name: 'notification' } as const;
+export const NOTIFICATION_DEFAULTS = { merchantCacheMs: 30_000, thresholdCacheMs: 5_000, name: 'notification' } as const;

@@ -138,7 +138,7 @@ describe('gateway lifecycle', () => {
     ]);
     brokerDown = false;
     // The client retries the second at once; the relay picks up the first when it is old enough.
-    const retried = await h.client.submitOrder(second, { timeoutMs: 200 });
+    const retried = await h.client.submitOrder(second, { timeoutMs: 600 });
     expect(retried.replayed).toBe(true);
     await eventually(() => h.submitted.some((o) => o.idempotencyKey === first.idempotencyKey));
     const firstId = h.submitted.find((o) => o.idempotencyKey === first.idempotencyKey)?.orderId ?? '';
@@ -149,7 +149,7 @@ describe('gateway lifecycle', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(publishCount(h, firstId)).toBe(1);
     expect(publishCount(h, retried.order.orderId)).toBe(1);
-    const replay = await h.client.submitOrder(first, { timeoutMs: 200 });
+    const replay = await h.client.submitOrder(first, { timeoutMs: 600 });
     expect(replay).toMatchObject({ replayed: true, order: { orderId: firstId, status: 'PENDING' } });
   });
 });

@@ -1,6 +1,17 @@
 import { status } from '@grpc/grpc-js';
 import pino from 'pino';
-import { AuthenticationError, IdempotencyConflictError, NotFoundError, toGrpcFailure, UnavailableError, ValidationError } from '../../../gateway';
+import {
+  ACTION_ID_METADATA,
+  ActionRejectedError,
+  AuthenticationError,
+  IdempotencyConflictError,
+  LimitExceededError,
+  NotFoundError,
+  REASON_CODE_METADATA,
+  toGrpcFailure,
+  UnavailableError,
+  ValidationError,
+} from '../../../gateway';
 
 function capturingLogger() {
   const lines: Record<string, unknown>[] = [];
@@ -22,6 +33,19 @@ describe('toGrpcFailure', () => {
     expect(conflict.code).toBe(status.ALREADY_EXISTS);
     expect(conflict.details).toMatch(/idempotency key "k1" was already used for a different request/);
     expect(toGrpcFailure(new UnavailableError('broker', 'broker down'), logger).code).toBe(status.UNAVAILABLE);
+  });
+
+  it('maps a rejected balance action to FAILED_PRECONDITION with its reason code and action id as trailing metadata', () => {
+    const failure = toGrpcFailure(new ActionRejectedError('a-1', 'INSUFFICIENT_FUNDS', 'INSUFFICIENT_FUNDS: available 500 < 700'), logger);
+    expect(failure.code).toBe(status.FAILED_PRECONDITION);
+    expect(failure.details).toBe('INSUFFICIENT_FUNDS: available 500 < 700');
+    expect(failure.metadata?.get(REASON_CODE_METADATA)).toEqual(['INSUFFICIENT_FUNDS']);
+    expect(failure.metadata?.get(ACTION_ID_METADATA)).toEqual(['a-1']);
+    const unrecorded = toGrpcFailure(new ActionRejectedError(null, 'ALREADY_VOIDED', 'action x already has a void'), logger);
+    expect(unrecorded.details).toBe('ALREADY_VOIDED: action x already has a void');
+    expect(unrecorded.metadata?.get(ACTION_ID_METADATA)).toEqual([]);
+    expect(toGrpcFailure(new LimitExceededError('too many thresholds'), logger).code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(toGrpcFailure(new NotFoundError('x'), logger).metadata).toBeUndefined();
   });
 
   it('maps MySQL connection failures to UNAVAILABLE', () => {

@@ -120,6 +120,28 @@ describe('OrderSubmitter', () => {
     expect(published).toHaveLength(1);
   });
 
+  it('a retry in a concurrent batch waits for the first publish of its row instead of publishing it again', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow: Transport = { ...transport, publish: async (topic, messages) => (await gate, transport.publish(topic, messages)) };
+    const concurrent = new OrderSubmitter(store, new OrderPublisher(store, slow, codec, log), { maxItems: 200, maxDelayMs: 1, maxConcurrent: 4 });
+    const r = newRequest('m1', 'raced');
+    const first = concurrent.submit(r);
+    // The first batch is publishing (held at the gate); the retry goes in a batch of its own.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const retry = concurrent.submit({ ...r, orderId: randomUUID() });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    release();
+    expect(await first).toMatchObject({ replayed: false, row: { orderId: r.orderId, published: true } });
+    expect(await retry).toMatchObject({ replayed: true, row: { orderId: r.orderId, published: true } });
+    expect(store.statements.insert).toBe(2);
+    expect(publishCalls).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(published).toHaveLength(1);
+  });
+
   it('leaves rows unpublished and answers UNAVAILABLE while the broker is down; a retry publishes', async () => {
     brokerDown = true;
     const r = newRequest('m1', 'k');

@@ -27,8 +27,10 @@ function account(id: string, balances: Partial<Pick<AccountState, 'postedMinor' 
     kind: id === walletId ? 'personal' : 'system',
     systemCode: id === clearingId ? 'psp_clearing' : id === revenueId ? 'platform_revenue' : null,
     currency: 'EUR',
+    parentAccountId: null,
     isDefault: id === walletId,
     creditLimitMinor: 0n,
+    childLimitMinor: null,
     postedMinor: 0n,
     pendingInMinor: 0n,
     pendingOutMinor: 0n,
@@ -41,6 +43,8 @@ function snapshot(overrides: Partial<LedgerSnapshot> = {}): LedgerSnapshot {
     accounts: new Map([walletId, clearingId, revenueId].map((id) => [id, account(id, { postedMinor: id === walletId ? 500n : 0n })])),
     transactions: new Map(),
     creditedOrders: new Set(),
+    actions: new Map(),
+    pools: new Map(),
     ...overrides,
   };
 }
@@ -116,6 +120,7 @@ describe('ledger core (pure)', () => {
       walletId,
       orderId: 'ord-1',
       actionId: null,
+      reversesTransactionId: null,
       sourceEventId: 'evt-1',
       memo: 'sale',
       createdAt: 1,

@@ -66,11 +66,13 @@ export interface Harness {
   publish(topic: string, envelopes: readonly EventEnvelope[]): Promise<void>;
   /** Waits until `group` has acknowledged everything published to `topic`. */
   drained(group: string, topic: string, timeoutMs?: number): Promise<void>;
+  /** Waits until every group on `topic` (observers included) has acknowledged everything published to it. */
+  drainedAll(topic: string, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
 /** Tables the payment and ledger processors write; emptied when a harness reuses a database. */
-const PROCESSOR_TABLES = ['accounts', 'ledger_transactions', 'ledger_entries', 'payments', 'inbox', 'outbox'] as const;
+const PROCESSOR_TABLES = ['accounts', 'ledger_transactions', 'ledger_entries', 'payments', 'inbox', 'outbox', 'wallet_actions', 'merchants'] as const;
 
 /**
  * A harness on a fresh transport. With `db` (shared by a file, from `createTestDatabase()` in
@@ -133,6 +135,13 @@ export async function createHarness(options: { partitions?: number; db?: TestDat
           return groupStats !== undefined && groupStats.lag === 0;
         },
         `group ${group} to drain ${topic}`,
+        timeoutMs,
+      );
+    },
+    async drainedAll(topic, timeoutMs = 10_000) {
+      await waitUntil(
+        () => (transport.stats().find((t) => t.topic === topic)?.groups ?? []).every((g) => g.lag === 0),
+        `every group to drain ${topic}`,
         timeoutMs,
       );
     },

@@ -1,4 +1,12 @@
-import { formatMoney, renderNotification, templateFor, type MerchantContact } from '../../../processors/notification';
+import {
+  amountOf,
+  formatMoney,
+  renderNotification,
+  renderThresholdNotification,
+  templateFor,
+  type BalanceThreshold,
+  type MerchantContact,
+} from '../../../processors/notification';
 import type { WalletUpdated } from '../../../schemas';
 
 const merchant: MerchantContact = { id: 'm1', name: 'Tom & Jerry <Ltd>', email: 'tj@example.org', phone: '+14155550100', notifyEmail: true, notifySms: true };
@@ -76,5 +84,51 @@ describe('notification templates', () => {
     expect(formatMoney(1200, 'JPY')).toBe('JPY 1200');
     expect(formatMoney(1, 'KWD')).toBe('KWD 0.001');
     expect(formatMoney(9_007_199_254_740_899, 'USD')).toBe('USD 90071992547408.99');
+  });
+});
+
+describe('balance monitor and amount-less templates', () => {
+  const below: BalanceThreshold = { id: 't1', walletId: 'w1', merchantId: 'm1', thresholdMinor: 2_000, direction: 'BELOW', lastState: 'ABOVE' };
+  const usage: WalletUpdated = {
+    ...topUp,
+    cause: 'USAGE',
+    amountMinor: -9_000,
+    balances: { postedMinor: 10_000, pendingInMinor: 0, pendingOutMinor: 9_000, availableMinor: 1_000, shadowMinor: 1_000 },
+    lines: [
+      { account: 'w1', amountMinor: -9_000 },
+      { account: 'usage', amountMinor: 9_000 },
+    ],
+  };
+
+  it('renders a balance that went below a threshold', () => {
+    const out = renderThresholdNotification(below, usage, merchant);
+    expect(out.template).toBe('balance-below');
+    expect(out.email.subject).toBe('Balance below EUR 20.00: EUR 10.00');
+    expect(out.email.text.split('\n').slice(2, 5)).toEqual([
+      'Your wallet balance is EUR 10.00, below the alert threshold of EUR 20.00 you set.',
+      'Last change: usage charge of EUR 90.00 (action act1), pending confirmation.',
+      'Available to spend now: EUR 10.00.',
+    ]);
+    expect(out.sms.body).toBe('paystream: balance EUR 10.00 is below your alert threshold of EUR 20.00 (wallet w1).');
+  });
+
+  it('renders a balance that reached a threshold', () => {
+    const out = renderThresholdNotification({ ...below, direction: 'ABOVE', thresholdMinor: 15_000 }, topUp, merchant);
+    expect(out.template).toBe('balance-above');
+    expect(out.email.subject).toBe('Balance reached EUR 150.00: EUR 150.00');
+    expect(out.email.text).toContain('Your wallet balance is EUR 150.00, at or above the alert threshold of EUR 150.00 you set.');
+    expect(out.sms.body).toBe('paystream: balance EUR 150.00 reached your alert threshold of EUR 150.00 (wallet w1).');
+  });
+
+  it('names an action rejected at request with the amount given, or without one', () => {
+    const rejected: WalletUpdated = { ...usage, status: 'REJECTED', amountMinor: 0, lines: [], reason: 'INSUFFICIENT_FUNDS: available 500 < 700', balances: topUp.balances };
+    expect(amountOf(rejected)).toBe(0);
+    const known = renderNotification('action-rejected', rejected, merchant, 700);
+    expect(known.email.subject).toBe('Usage charge rejected: EUR 7.00');
+    expect(known.email.text).toContain('Your usage charge of EUR 7.00 (action act1) was rejected: INSUFFICIENT_FUNDS: available 500 < 700.\nYour balance did not change.');
+    expect(known.sms.body).toBe('paystream: usage charge of EUR 7.00 rejected (INSUFFICIENT_FUNDS: available 500 < 700). Balance EUR 150.00.');
+    const unknown = renderNotification('action-rejected', rejected, merchant, null);
+    expect(unknown.email.subject).toBe('Usage charge rejected');
+    expect(unknown.sms.body).toBe('paystream: usage charge rejected (INSUFFICIENT_FUNDS: available 500 < 700). Balance EUR 150.00.');
   });
 });

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { OrderPublisher } from './order.publisher';
-import type { OrderStore } from './order.store';
+import type { SubmissionPublisher } from './submission.publisher';
+import type { UnpublishedSource } from './types';
 
-export interface OrderRelayOptions {
+export interface SubmissionRelayOptions {
   /** Pause between scans. */
   intervalMs: number;
   /** Only rows older than this are republished: younger ones may still be in their own batch. */
@@ -12,19 +12,19 @@ export interface OrderRelayOptions {
 }
 
 /**
- * Republishes the OrderSubmitted of order requests left unpublished (a crash between insert and
- * publish, a broker outage). The event id is derived from the order id, so a message published
- * twice is deduplicated downstream.
+ * Republishes the events of submissions left unpublished (a crash between insert and publish, a
+ * broker outage). Event ids are derived from the row ids, so an event published twice is
+ * deduplicated downstream.
  */
-export class OrderRelay {
+export class SubmissionRelay<Stored> {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = true;
 
   constructor(
-    private readonly store: OrderStore,
-    private readonly publisher: OrderPublisher,
-    private readonly options: OrderRelayOptions,
+    private readonly source: UnpublishedSource<Stored>,
+    private readonly publisher: SubmissionPublisher<Stored>,
+    private readonly options: SubmissionRelayOptions,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {}
@@ -44,16 +44,17 @@ export class OrderRelay {
 
   /** One scan: republishes unpublished rows, a batch at a time, until none is left. Returns how many it published. */
   async runOnce(): Promise<number> {
+    const noun = this.publisher.noun;
     let total = 0;
     for (;;) {
-      const rows = await this.store.selectUnpublished(this.now() - this.options.minAgeMs, this.options.batchSize);
+      const rows = await this.source.selectUnpublished(this.now() - this.options.minAgeMs, this.options.batchSize);
       if (rows.length === 0) return total;
       const { published, failed } = await this.publisher.publish(rows);
       total += published.size;
-      if (published.size > 0) this.log.info({ orders: published.size }, 'relay republished unpublished orders');
+      if (published.size > 0) this.log.info({ rows: published.size }, `relay republished unpublished ${noun}s`);
       if (failed.size > 0) {
         // A failing row stays unpublished; end this scan so it is not fetched again at once.
-        this.log.warn({ orders: failed.size }, 'relay could not republish some orders; retrying at the next interval');
+        this.log.warn({ rows: failed.size }, `relay could not republish some ${noun}s; retrying at the next interval`);
         return total;
       }
       if (rows.length < this.options.batchSize) return total;
@@ -67,7 +68,7 @@ export class OrderRelay {
       this.running = this.runOnce()
         .then(
           () => undefined,
-          (err: unknown) => this.log.warn({ err }, 'order relay scan failed; retrying at the next interval'),
+          (err: unknown) => this.log.warn({ err }, `${this.publisher.noun} relay scan failed; retrying at the next interval`),
         )
         .finally(() => {
           this.running = null;
