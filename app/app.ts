@@ -1,12 +1,14 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { AppConfig } from '../config';
+import { ConfigError, type AppConfig } from '../config';
 import { createGateway, type GatewayPorts } from '../gateway';
 import { createSmtpEmailSender, type ClosableEmailSender } from '../integrations/email';
+import { createHttpErpClient, startErpSimulatorRole } from '../integrations/erp';
 import { createHttpPsp, createSimulatorPsp, type PaymentProvider } from '../integrations/psp';
 import { createTwilioSmsSender, type SmsSender } from '../integrations/sms';
 import { startDeadLetterRecorder } from '../processors/dead-letters';
+import { createErpWebhookRoute, startErpSyncRole } from '../processors/erp-sync';
 import { createLedgerProcessor } from '../processors/ledger';
 import { createLoggerProcessor } from '../processors/logger';
 import { createNotificationProcessor } from '../processors/notification';
@@ -144,6 +146,12 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     throw err;
   }
 
+  // One process running the gateway and the ERP simulator (npm start) signs webhooks with a
+  // secret of its own when none is configured; separate processes must share ERP_WEBHOOK_SECRET.
+  const webhookSecret =
+    config.ERP_WEBHOOK_SECRET ?? (roles.includes('gateway') && roles.includes('erp-simulator') ? randomBytes(32).toString('hex') : undefined);
+  if (roles.includes('gateway') && webhookSecret === undefined) logger.warn('ERP_WEBHOOK_SECRET is not set: POST /erp/webhooks is off; ERP answers arrive by polling');
+
   let ports: GatewayPorts | undefined;
   let gateway: ReturnType<typeof createGateway> | undefined;
   if (roles.includes('gateway')) {
@@ -152,18 +160,61 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       transport,
       codec,
       logger,
+      routes: webhookSecret === undefined ? [] : [createErpWebhookRoute({ pool, transport, codec, logger, secret: webhookSecret, toleranceSeconds: config.ERP_WEBHOOK_TOLERANCE_S })],
       options: {
         grpcPort: config.GRPC_PORT,
         httpPort: config.HTTP_PORT,
         host: config.GRPC_HOST,
-        // Stable across restarts (the gateway's consumer group on orders.completed is named after it),
-        // distinct between replicas on one host.
+        // Stable across restarts (the gateway's consumer group is named after it), distinct between replicas on one host.
         instanceId: `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${config.GRPC_PORT === 0 ? randomUUID().slice(0, 8) : config.GRPC_PORT}`,
         submitWaitMs: config.SUBMIT_WAIT_MS,
       },
     });
     ports = await gateway.start();
     logger.info(ports, 'gateway listening');
+  }
+
+  let erpUrl = config.ERP_URL;
+  if (roles.includes('erp-simulator')) {
+    const webhookUrl = config.ERP_WEBHOOK_URL ?? (ports === undefined ? undefined : `http://127.0.0.1:${ports.httpPort}/erp/webhooks`);
+    const simulator = await startErpSimulatorRole(
+      {
+        port: config.ERP_SIM_PORT,
+        host: config.ERP_SIM_HOST,
+        ...(webhookUrl === undefined || webhookSecret === undefined ? {} : { webhookUrl, webhookSecret }),
+        latencyMs: config.ERP_SIM_LATENCY_MS,
+        failureRate: config.ERP_SIM_FAILURE_RATE,
+        confirmDelayMs: config.ERP_SIM_CONFIRM_DELAY_MS,
+        ...(config.ERP_SIM_REJECT_MEMO_CONTAINS === undefined ? {} : { rejectMemoContains: config.ERP_SIM_REJECT_MEMO_CONTAINS }),
+        ...(config.ERP_SIM_REJECT_AMOUNT_ABOVE === undefined ? {} : { rejectAmountAbove: config.ERP_SIM_REJECT_AMOUNT_ABOVE }),
+      },
+      logger,
+    );
+    closers.push(() => simulator.stop());
+    erpUrl ??= simulator.url.replace('://0.0.0.0', '://127.0.0.1');
+  }
+  if (roles.includes('erp-sync')) {
+    if (erpUrl === undefined) throw new ConfigError([{ variable: 'ERP_URL', message: 'required by the erp-sync role (the ERP to send journal entries to)' }]);
+    const erpSync = await startErpSyncRole({
+      pool,
+      transport,
+      codec,
+      logger,
+      maxBatchSize: config.BATCH_SIZE,
+      erp: createHttpErpClient({ baseUrl: erpUrl, timeoutMs: config.ERP_TIMEOUT_MS, maxConcurrent: config.ERP_MAX_CONCURRENT }),
+      options: {
+        batchSize: config.ERP_SYNC_BATCH_SIZE,
+        maxConcurrent: config.ERP_MAX_CONCURRENT,
+        retryBaseMs: config.ERP_RETRY_BASE_MS,
+        retryMaxMs: config.ERP_RETRY_MAX_MS,
+        breakerThreshold: config.ERP_BREAKER_THRESHOLD,
+        breakerCooldownMs: config.ERP_BREAKER_COOLDOWN_MS,
+        pollAfterMs: config.ERP_POLL_AFTER_MS,
+        pollEveryMs: config.ERP_POLL_EVERY_MS,
+      },
+    });
+    // Stopped before the simulator (closers run in order after the processors drained).
+    closers.unshift(() => erpSync.stop());
   }
 
   let stopping: Promise<void> | undefined;
@@ -176,7 +227,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       // Then the processors drain what is in flight and acknowledge it.
       await Promise.all(subscriptions.map((s) => s.close()));
       await Promise.all(publishers.map((p) => p.stop()));
-      await Promise.all(closers.map((close) => close()));
+      for (const close of closers) await close();
       if (ownTransport) await transport.close();
       await pool.end();
     })();

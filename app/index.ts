@@ -1,4 +1,4 @@
 export { buildTransport, startApp } from './app';
 export type { RunningApp, StartAppOptions } from './app';
-export { isRole, PLANNED_ROLES, ROLES } from './roles';
+export { isRole, ROLES } from './roles';
 export type { Role } from './roles';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { isRole, PLANNED_ROLES, ROLES, startApp, type Role } from '../../app';
+import { isRole, ROLES, startApp, type Role } from '../../app';
 import type { AppConfig } from '../../config';
 import { UsageError } from '../cli.errors';
 
@@ -10,15 +10,14 @@ export async function startCommand(args: readonly string[], config: AppConfig, l
   if (role === undefined || role === 'all') {
     roles = ROLES;
   } else if (isRole(role)) {
-    if (config.TRANSPORT === 'memory') {
+    // The ERP simulator stands alone (HTTP only); every other role needs the topics shared with the rest.
+    if (config.TRANSPORT === 'memory' && role !== 'erp-simulator') {
       throw new UsageError(
         `role "${role}" alone cannot work on TRANSPORT=memory: the memory transport lives inside one process, so the other roles would never see its messages. ` +
           'Run `paystream start` (all roles in one process) or set TRANSPORT=redis (or kafka, pulsar) to run roles as separate processes.',
       );
     }
     roles = [role];
-  } else if ((PLANNED_ROLES as readonly string[]).includes(role)) {
-    throw new UsageError(`role "${role}" is part of the wallet path, which this build does not have yet`);
   } else {
     throw new UsageError(`unknown role "${role}"; roles: ${ROLES.join(', ')}`);
   }

@@ -24,7 +24,7 @@ describe.each(kinds)('order path end to end on the %s transport', (kind) => {
     await p?.stop();
   });
 
-  it('completes a captured order: wallet credit, log rows, projections, one email and one SMS', async () => {
+  it('completes a captured order: a held credit, posted once the ERP confirms; log rows, projections, one email and one SMS', async () => {
     const { order } = await p.client.submitOrder(orderInput(randomUUID()), { timeoutMs: 10_000 });
     expect(order.status).toBe('COMPLETED');
     expect(order.totalMinor).toBe(2500);
@@ -32,23 +32,39 @@ describe.each(kinds)('order path end to end on the %s transport', (kind) => {
     expect(order.feeMinor).toBe(63);
     expect(order.netMinor).toBe(2437);
 
-    expect(await wallet(p, p.merchant.walletId)).toEqual({ posted: 0, pendingIn: 2437, pendingOut: 0 });
-    const [tx] = await rows(p, 'SELECT status, kind, amount_minor FROM ledger_transactions WHERE order_id = ?', [order.orderId]);
-    expect(tx).toMatchObject({ status: 'HELD', kind: 'SALE' });
+    const [tx] = await rows(p, 'SELECT kind FROM ledger_transactions WHERE order_id = ?', [order.orderId]);
+    expect(tx).toMatchObject({ kind: 'SALE' });
+    // The ERP simulator confirms the journal entry by signed webhook; the credit moves from pending to posted.
+    await eventually('the sale posted after ERP confirmation', async () => {
+      const [row] = await rows(p, 'SELECT status FROM ledger_transactions WHERE order_id = ?', [order.orderId]);
+      return row?.status === 'POSTED' ? true : undefined;
+    });
+    expect(await wallet(p, p.merchant.walletId)).toEqual({ posted: 2437, pendingIn: 0, pendingOut: 0 });
+    const [erp] = await rows(p, 'SELECT status FROM erp_records WHERE ledger_transaction_id = (SELECT id FROM ledger_transactions WHERE order_id = ?)', [order.orderId]);
+    expect(erp?.status).toBe('CONFIRMED');
 
     const logged = await eventually('log rows of the order', async () => {
       const found = await rows(p, 'SELECT event_type FROM log_entries WHERE correlation_id = ? ORDER BY id', [order.orderId]);
       const types = found.map((r) => String(r.event_type)).sort();
-      return types.includes('NotificationDelivered') && types.filter((t) => t === 'NotificationDelivered').length === 2 ? types : undefined;
+      return types.length >= 8 ? types : undefined;
     });
-    expect(logged).toEqual(['NotificationDelivered', 'NotificationDelivered', 'OrderCompleted', 'OrderSubmitted', 'PaymentCompleted', 'WalletUpdated']);
+    expect(logged).toEqual([
+      'ErpConfirmation',
+      'NotificationDelivered',
+      'NotificationDelivered',
+      'OrderCompleted',
+      'OrderSubmitted',
+      'PaymentCompleted',
+      'WalletUpdated',
+      'WalletUpdated',
+    ]);
     const projected = await eventually('orders projection', async () => {
       const [row] = await rows(p, 'SELECT status, total_minor, fee_minor, net_minor FROM orders WHERE id = ?', [order.orderId]);
       return row?.status === 'COMPLETED' ? row : undefined;
     });
     expect(projected).toMatchObject({ total_minor: 2500, fee_minor: 63, net_minor: 2437 });
     const [txRow] = await rows(p, 'SELECT wallet_id, amount_minor, status FROM transactions WHERE order_id = ?', [order.orderId]);
-    expect(txRow).toMatchObject({ wallet_id: p.merchant.walletId, amount_minor: 2437, status: 'HELD' });
+    expect(txRow).toMatchObject({ wallet_id: p.merchant.walletId, status: 'POSTED' });
 
     const mails = p.smtp.mails.filter((m) => m.unfolded.includes(order.orderId));
     expect(mails).toHaveLength(1);
@@ -81,7 +97,8 @@ describe.each(kinds)('order path end to end on the %s transport', (kind) => {
     expect(again.order.status).toBe('COMPLETED');
     expect(await rows(p, 'SELECT order_id FROM payments WHERE order_id = ?', [first.order.orderId])).toHaveLength(1);
     expect(await rows(p, 'SELECT id FROM ledger_transactions WHERE order_id = ?', [first.order.orderId])).toHaveLength(1);
-    expect((await wallet(p, merchant.walletId)).pendingIn).toBe(2437);
+    const credited = await wallet(p, merchant.walletId);
+    expect(credited.posted + credited.pendingIn).toBe(2437);
   });
 });
 
@@ -109,16 +126,22 @@ describe.each(kinds)('every message delivered twice on the %s transport', (kind)
     // Let the duplicates of the last events pass through too.
     await new Promise((resolve) => setTimeout(resolve, 500));
 
-    expect((await wallet(p, p.merchant.walletId)).pendingIn).toBe(expectedNet);
+    await eventually('every sale posted', async () => {
+      const posted = await rows(p, "SELECT id FROM ledger_transactions WHERE status = 'POSTED' AND order_id IN (?)", [ids]);
+      return posted.length === 5 ? true : undefined;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await wallet(p, p.merchant.walletId)).toEqual({ posted: expectedNet, pendingIn: 0, pendingOut: 0 });
     expect(await rows(p, 'SELECT id FROM ledger_transactions WHERE order_id IN (?)', [ids])).toHaveLength(5);
     expect(await rows(p, 'SELECT order_id FROM payments WHERE order_id IN (?)', [ids])).toHaveLength(5);
     const perType = await rows(p, 'SELECT event_type, COUNT(*) AS n FROM log_entries WHERE correlation_id IN (?) GROUP BY event_type ORDER BY event_type', [ids]);
     expect(perType.map((r) => [String(r.event_type), Number(r.n)])).toEqual([
+      ['ErpConfirmation', 5],
       ['NotificationDelivered', 10],
       ['OrderCompleted', 5],
       ['OrderSubmitted', 5],
       ['PaymentCompleted', 5],
-      ['WalletUpdated', 5],
+      ['WalletUpdated', 10],
     ]);
     expect(await rows(p, 'SELECT id FROM notifications WHERE merchant_id = ?', [p.merchant.merchantId])).toHaveLength(10);
     expect(p.smtp.mails).toHaveLength(5);

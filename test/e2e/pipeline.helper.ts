@@ -30,6 +30,8 @@ export interface Pipeline {
 export interface PipelineOptions {
   /** Wraps the transport the processors and the gateway use (e.g. to deliver everything twice). */
   wrapTransport?: (transport: Transport) => Transport;
+  /** More configuration, as environment variables. */
+  env?: Record<string, string>;
 }
 
 export async function startPipeline(kind: TransportKind, options: PipelineOptions = {}): Promise<Pipeline> {
@@ -49,7 +51,12 @@ export async function startPipeline(kind: TransportKind, options: PipelineOption
     SMTP_URL: smtp.url(),
     SMS_URL: sms.url(),
     PSP_SIM_LATENCY_MS: '0',
+    ERP_SIM_PORT: '0',
+    ERP_SIM_CONFIRM_DELAY_MS: '20',
+    ERP_POLL_AFTER_MS: '2000',
+    ERP_POLL_EVERY_MS: '1000',
     LOG_LEVEL: 'silent',
+    ...options.env,
   });
   const logger = pino({ level: 'silent' });
   const inner =

@@ -29,6 +29,8 @@ describe('one process per role on Redis Streams', () => {
 
   it('takes orders through gateway, payment, two ledgers, logger and notification processes', async () => {
     const grpcPort = await freePort();
+    const erpPort = await freePort();
+    const httpPort = await freePort();
     const env = {
       TRANSPORT: 'redis',
       REDIS_URL,
@@ -38,6 +40,10 @@ describe('one process per role on Redis Streams', () => {
       GRPC_HOST: '127.0.0.1',
       GRPC_PORT: String(grpcPort),
       PSP_SIM_LATENCY_MS: '1',
+      ERP_SIM_PORT: String(erpPort),
+      ERP_URL: `http://127.0.0.1:${erpPort}`,
+      ERP_WEBHOOK_SECRET: 'roles-test-webhook-secret',
+      ERP_SIM_CONFIRM_DELAY_MS: '20',
       LOG_LEVEL: 'info',
     };
     const roles: [string, Record<string, string>][] = [
@@ -46,7 +52,9 @@ describe('one process per role on Redis Streams', () => {
       ['ledger', {}],
       ['logger', {}],
       ['notification', {}],
-      ['gateway', { HTTP_PORT: String(await freePort()) }],
+      ['erp-sync', {}],
+      ['erp-simulator', { ERP_WEBHOOK_URL: `http://127.0.0.1:${httpPort}/erp/webhooks` }],
+      ['gateway', { HTTP_PORT: String(httpPort) }],
     ];
     for (const [role, extra] of roles) processes.push(startRoleProcess(role, ['start', role], { ...env, ...extra }));
     await Promise.all(processes.map((p) => p.ready));

@@ -26,6 +26,7 @@ describe('graceful shutdown', () => {
       GRPC_PORT: String(grpcPort),
       HTTP_PORT: String(httpPort),
       PSP_SIM_LATENCY_MS: '20',
+      ERP_SIM_PORT: '0',
       LOG_LEVEL: 'info',
     });
     await proc.ready;
