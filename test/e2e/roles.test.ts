@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { RowDataPacket } from 'mysql2/promise';
-import { createMerchant, createOrderClient, type OrderClient } from '../../gateway';
+import { createMerchant, createOrderClient, createWalletClient, type OrderClient } from '../../gateway';
 import { createTestDatabase, type TestDatabase } from '../helpers/mysql';
 import { deleteKeys } from '../streams/redis/redis-test-env';
 import { eventually, orderInput, REDIS_URL } from './pipeline.helper';
@@ -27,7 +27,7 @@ describe('one process per role on Redis Streams', () => {
     await db.drop();
   });
 
-  it('takes orders through gateway, payment, two ledgers, logger and notification processes', async () => {
+  it('takes orders and wallet actions through gateway, payment, two ledgers, logger, notification, erp-sync and ERP simulator processes', async () => {
     const grpcPort = await freePort();
     const erpPort = await freePort();
     const httpPort = await freePort();
@@ -104,6 +104,26 @@ describe('one process per role on Redis Streams', () => {
       // Money adds up: the sum of every account is zero.
       const [sum] = await db.pool.query<RowDataPacket[]>('SELECT SUM(posted_minor + pending_in_minor - pending_out_minor) AS total FROM accounts');
       expect(Number(sum[0]?.total)).toBe(0);
+
+      // Wallet actions through the same processes: held by the ledger, posted once the ERP simulator confirms.
+      const walletClient = createWalletClient(`127.0.0.1:${grpcPort}`, merchants[0]?.apiKey ?? '');
+      try {
+        const from = await walletClient.createWallet({ kind: 'PERSONAL', currency: 'USD', name: 'from' });
+        const to = await walletClient.createWallet({ kind: 'PERSONAL', currency: 'USD', name: 'to' });
+        const topUp = await walletClient.topUp({ idempotencyKey: randomUUID(), walletId: from.walletId, amountMinor: 5_000, externalReference: 'roles' }, { timeoutMs: 20_000 });
+        expect(topUp.action.status).toBe('HELD');
+        await eventually('top-up posted', async () => ((await walletClient.getAction(topUp.action.actionId)).status === 'POSTED' ? true : undefined), 30_000);
+        const use = await walletClient.use({ idempotencyKey: randomUUID(), walletId: from.walletId, amountMinor: 1_000, description: 'roles' }, { timeoutMs: 20_000 });
+        const transfer = await walletClient.transfer({ idempotencyKey: randomUUID(), fromWalletId: from.walletId, toWalletId: to.walletId, amountMinor: 1_500 }, { timeoutMs: 20_000 });
+        for (const action of [use.action, transfer.action]) {
+          await eventually('action posted', async () => ((await walletClient.getAction(action.actionId)).status === 'POSTED' ? true : undefined), 30_000);
+        }
+        expect((await walletClient.getWallet(from.walletId)).balances).toMatchObject({ postedMinor: 2_500, pendingInMinor: 0, pendingOutMinor: 0 });
+        expect((await walletClient.getWallet(to.walletId)).balances).toMatchObject({ postedMinor: 1_500 });
+      } finally {
+        walletClient.close();
+      }
+
       const alive = processes.filter((p) => p !== doomed);
       for (const p of alive) expect(p.child.exitCode).toBeNull();
       const codes = await Promise.all(alive.map((p) => p.stop()));
