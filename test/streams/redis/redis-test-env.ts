@@ -6,7 +6,7 @@ import type { RedisTransportOptions } from '../../../streams/redis';
 import { createRedisTransport } from '../../../streams/redis';
 import type { MessageHeaders, OutgoingMessage, Transport } from '../../../streams/types';
 
-export const REDIS_URL = 'redis://127.0.0.1:6379';
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Fast timings so takeovers happen within a test's few seconds. */
 export const FAST = { visibilityTimeoutMs: 1_000, heartbeatMs: 100, blockMs: 500 } as const;
