@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { createConcurrencyLimit } from './concurrency-limit';
+import { createConcurrencyLimit } from '../concurrency';
 import { ErpError } from './erp.errors';
 import { entryProblem, fromWireEntry, toWireRequest, wireCreated, wireEntry, wireEntryRequest, wireError, wirePage } from './journal-entry.wire';
 import { HTTP_ERP_DEFAULTS, type HttpErpClientOptions } from './options';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { validateCaptureRequest } from './capture.validation';
-import { createConcurrencyLimit } from './concurrency-limit';
+import { createConcurrencyLimit } from '../concurrency';
 import { HTTP_PSP_DEFAULTS, type HttpPspOptions } from './options';
 import { PspError } from './psp.errors';
 import type { CaptureRequest, CaptureResult, PaymentProvider } from './types';

@@ -1,26 +1,7 @@
+import { createFailoverSender } from '../failover';
 import type { SmsSender } from './types';
 
-/**
- * An SMS sender that tries `primary` and, when it throws a retryable error (down, timing out, rate limited),
- * hands the message to `secondary`. A non-retryable error of the primary (e.g. an invalid number) is thrown
- * as it is: another provider would not help. When the secondary fails too, its error is thrown (so
- * `retryable` reflects the last attempt). The receipt's `provider` names the sender that delivered.
- */
+/** An SMS sender that hands a message to `secondary` when `primary` fails retryably (see `createFailoverSender`). */
 export function createFailoverSmsSender(primary: SmsSender, secondary: SmsSender): SmsSender {
-  return {
-    provider: `failover(${primary.provider}, ${secondary.provider})`,
-    async send(msg) {
-      try {
-        return await primary.send(msg);
-      } catch (err) {
-        if (!isRetryable(err)) throw err;
-        return secondary.send(msg);
-      }
-    },
-  };
-}
-
-/** The runner's rule: only an error carrying `retryable: false` is final. */
-function isRetryable(err: unknown): boolean {
-  return !(typeof err === 'object' && err !== null && 'retryable' in err && err.retryable === false);
+  return createFailoverSender(primary, secondary);
 }

@@ -1,25 +1,12 @@
+import type { LogEntry } from './log-entry';
 /** Levels of `log_entries.level`, least severe first. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 /** One `log_entries` row as readers see it. */
-export interface LogRow {
+export interface LogRow extends Omit<LogEntry, 'payload'> {
   id: number;
-  eventId: string;
-  loggedAt: Date;
-  producedAt: Date;
-  service: string;
-  level: LogLevel;
-  eventType: string;
-  topic: string;
-  key: string;
-  correlationId: string;
-  causationId: string;
-  orderId: string | null;
-  walletId: string | null;
-  merchantId: string | null;
-  message: string;
   /** The event as JSON (payment tokens redacted). */
   payload: unknown;
 }

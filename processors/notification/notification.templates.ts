@@ -1,4 +1,4 @@
-import { minorUnitExponent } from '../../money';
+import { formatMinor } from '../../money';
 import type { HoldStatus, WalletUpdateCause, WalletUpdated } from '../../schemas';
 import type { BalanceThreshold, MerchantContact, RenderedNotification, TemplateName, ThresholdTemplate, WalletChangeTemplate } from './types';
 
@@ -139,14 +139,9 @@ export function amountOf(event: WalletUpdated): number {
   return Math.abs(line !== 0 ? line : event.amountMinor);
 }
 
-/** `2438, 'USD'` → `USD 24.38` (a code `money/` does not know gets 2 decimals). */
+/** `2438, 'USD'` → `USD 24.38` (the messages' style). */
 export function formatMoney(amountMinor: number, currency: string): string {
-  const exponent = minorUnitExponent(currency.toUpperCase()) ?? 2;
-  const sign = amountMinor < 0 ? '-' : '';
-  // String arithmetic: exact for every safe integer, where dividing by 10^exponent would round.
-  const digits = String(Math.abs(amountMinor)).padStart(exponent + 1, '0');
-  const number = exponent === 0 ? digits : `${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`;
-  return `${currency} ${sign}${number}`;
+  return `${currency} ${formatMinor(amountMinor, currency)}`;
 }
 
 function escapeHtml(text: string): string {

@@ -1,0 +1,2 @@
+export { createConcurrencyLimit } from './concurrency-limit';
+export type { ConcurrencyLimit } from './concurrency-limit';

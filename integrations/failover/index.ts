@@ -1,0 +1,2 @@
+export { createFailoverSender } from './failover.sender';
+export type { Sender } from './failover.sender';
