@@ -16,6 +16,7 @@ import {
   lockTransactions,
   requireAccounts,
   saveBalances,
+  addSystemBalances,
   updateStatuses,
 } from './ledger.store';
 import { resolveLedgerProcessorOptions } from './options';
@@ -73,13 +74,31 @@ export function createLedgerProcessor(deps: LedgerProcessorDeps): Processor {
       const todo = commands.filter((c) => fresh.has(c.source.eventId));
       if (todo.length === 0) return { messages: [], plan: null };
       const snapshot = await lockBatch(connection, todo);
+      // System accounts were read unlocked: what the batch adds to them is written as increments, last.
+      const systemBefore = new Map(
+        [...snapshot.accounts.values()].filter((a) => a.kind === 'system').map((a) => [a.id, { posted: a.postedMinor, pendingIn: a.pendingInMinor, pendingOut: a.pendingOutMinor }]),
+      );
       const plan = planLedgerBatch(todo, snapshot, { feeBps, now: at });
       await insertTransactions(connection, plan.transactions);
-      await saveBalances(connection, plan.accounts, at);
+      await saveBalances(
+        connection,
+        plan.accounts.filter((a) => a.kind !== 'system'),
+        at,
+      );
       await updateStatuses(connection, plan.statusChanges);
       await updateActions(connection, plan.actionUpdates);
       const messages = plan.outputs.map((output) => ({ ...toMessage(deps.codec, output), topic: output.topic }));
       await appendOutbox(connection, LEDGER_PROCESSOR_NAME, messages);
+      await addSystemBalances(
+        connection,
+        plan.accounts
+          .filter((a) => a.kind === 'system')
+          .map((a) => {
+            const before = systemBefore.get(a.id) ?? { posted: 0n, pendingIn: 0n, pendingOut: 0n };
+            return { id: a.id, postedMinor: a.postedMinor - before.posted, pendingInMinor: a.pendingInMinor - before.pendingIn, pendingOutMinor: a.pendingOutMinor - before.pendingOut };
+          }),
+        at,
+      );
       return { messages, plan };
     });
   }

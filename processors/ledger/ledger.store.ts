@@ -79,21 +79,21 @@ export async function findCreditedOrders(connection: PoolConnection, orderIds: r
 }
 
 /**
- * Locks the accounts in one statement, in id order: every ledger consumer locks in the same order,
- * so concurrent batches wait for each other instead of deadlocking. Returns those that exist (the
- * caller decides what a missing one means).
+ * Locks the batch's wallet accounts (`FOR UPDATE`, in id order) and reads its system accounts without
+ * locking them. Every sale and settlement touches the same few system accounts (PSP clearing, platform
+ * revenue…); locking them for the whole batch would serialise every ledger batch on them. No decision
+ * reads a system balance, so their changes are written as increments, as the batch's last statement
+ * ({@link addSystemBalances}), which holds their row locks only for the moment before commit.
  */
 export async function lockAccounts(connection: PoolConnection, ids: readonly string[]): Promise<Map<string, AccountState>> {
   const accounts = new Map<string, AccountState>();
   if (ids.length === 0) return accounts;
   const unique = [...new Set(ids)].sort();
-  const [result] = await connection.query(
-    `SELECT id, merchant_id, kind, system_code, currency, parent_account_id, is_default, credit_limit_minor, child_limit_minor,
-       posted_minor, pending_in_minor, pending_out_minor
-     FROM accounts WHERE id IN (?) ORDER BY id FOR UPDATE`,
-    [unique],
-  );
-  for (const row of rowsOf(result)) {
+  const columns = `id, merchant_id, kind, system_code, currency, parent_account_id, is_default, credit_limit_minor, child_limit_minor,
+       posted_minor, pending_in_minor, pending_out_minor`;
+  const [wallets] = await connection.query(`SELECT ${columns} FROM accounts WHERE id IN (?) AND kind <> 'system' ORDER BY id FOR UPDATE`, [unique]);
+  const [systems] = await connection.query(`SELECT ${columns} FROM accounts WHERE id IN (?) AND kind = 'system'`, [unique]);
+  for (const row of [...rowsOf(wallets), ...rowsOf(systems)]) {
     const systemCode = row.system_code;
     accounts.set(text(row, 'id'), {
       id: text(row, 'id'),
@@ -200,6 +200,30 @@ export async function saveBalances(connection: PoolConnection, accounts: readonl
       ]),
     ],
   );
+}
+
+/** A system account's change over one batch. */
+export interface SystemBalanceDelta {
+  id: string;
+  postedMinor: bigint;
+  pendingInMinor: bigint;
+  pendingOutMinor: bigint;
+}
+
+/**
+ * Adds the batch's changes to system accounts as increments (one statement, rows in id order). Meant
+ * as the batch's last statement: see {@link lockAccounts}.
+ */
+export async function addSystemBalances(connection: PoolConnection, deltas: readonly SystemBalanceDelta[], now: number): Promise<void> {
+  const changed = deltas.filter((d) => d.postedMinor !== 0n || d.pendingInMinor !== 0n || d.pendingOutMinor !== 0n).sort((a, b) => (a.id < b.id ? -1 : 1));
+  if (changed.length === 0) return;
+  const at = new Date(now);
+  for (const d of changed) {
+    await connection.query(
+      'UPDATE accounts SET posted_minor = posted_minor + ?, pending_in_minor = pending_in_minor + ?, pending_out_minor = pending_out_minor + ?, updated_at = ? WHERE id = ?',
+      [d.postedMinor, d.pendingInMinor, d.pendingOutMinor, at, d.id],
+    );
+  }
 }
 
 /** Applies status changes: one statement per (status, settled time). */
