@@ -3,6 +3,11 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { actionRejectionOf, createWalletClient, type WalletClient } from '../../gateway';
 import { createHttpErpClient } from '../../integrations/erp';
 import { reconcile } from '../../processors/erp-sync';
+import { createLedgerProcessor } from '../../processors/ledger';
+import { createOutboxPublisher, runProcessor } from '../../processors/runtime';
+import { createEventCodec, type EventCodec } from '../../schemas';
+import type { Subscription } from '../../streams';
+import pino from 'pino';
 import { eventually, startPipeline, type Pipeline, type TransportKind } from './pipeline.helper';
 import { freePort } from './processes.helper';
 
@@ -17,6 +22,7 @@ describe.each(kinds)('wallet path end to end on the %s transport', (kind) => {
   let p: Pipeline;
   let wallets: WalletClient;
   let erpPort: number;
+  let secondLedger: Subscription | undefined;
   const started = new Date(Date.now() - 60_000);
 
   beforeAll(async () => {
@@ -25,8 +31,14 @@ describe.each(kinds)('wallet path end to end on the %s transport', (kind) => {
       env: { ERP_SIM_PORT: String(erpPort), ERP_SIM_FAILURE_RATE: '0.2', ERP_RETRY_BASE_MS: '20', ERP_RETRY_MAX_MS: '200', ERP_BREAKER_THRESHOLD: '50' },
     });
     wallets = createWalletClient(`127.0.0.1:${p.app.ports?.grpcPort ?? 0}`, p.merchant.apiKey);
+    // A second ledger consumer in the same group: the two split the partitions and lock wallets against each other.
+    const logger = pino({ level: 'silent' });
+    const codec: EventCodec = createEventCodec();
+    const outbox = createOutboxPublisher({ pool: p.db.pool, transport: p.app.transport, producer: 'ledger', logger });
+    secondLedger = await runProcessor(createLedgerProcessor({ pool: p.db.pool, outbox, codec, logger, options: { feeBps: 250 } }), { transport: p.app.transport, codec, logger });
   });
   afterAll(async () => {
+    await secondLedger?.close();
     wallets?.close();
     await p?.stop();
   });
@@ -36,7 +48,7 @@ describe.each(kinds)('wallet path end to end on the %s transport', (kind) => {
     return rows;
   }
 
-  it('holds, rejects, posts and voids as the rules say; money adds up and the ERP agrees', async () => {
+  it('holds, rejects, posts and voids 1,000 random actions as the rules say, with two ledger consumers; money adds up and the ERP agrees', async () => {
     const personal = [await wallets.createWallet({ kind: 'PERSONAL', currency: 'USD', name: 'a' }), await wallets.createWallet({ kind: 'PERSONAL', currency: 'USD', name: 'b' })];
     const enterprise = await wallets.createWallet({ kind: 'ENTERPRISE', currency: 'USD', name: 'corp', creditLimitMinor: 5_000 });
     const child = await wallets.createWallet({ kind: 'ENTERPRISE', currency: 'USD', name: 'team', parentWalletId: enterprise.walletId, childLimitMinor: 3_000 });
@@ -62,7 +74,7 @@ describe.each(kinds)('wallet path end to end on the %s transport', (kind) => {
     const done: string[] = [topUp.action.actionId];
     let rejected = 0;
     const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)] as T;
-    for (let round = 0; round < 6; round += 1) {
+    for (let round = 0; round < 40; round += 1) {
       const calls = Array.from({ length: 25 }, async () => {
         const r = Math.random();
         const amount = 1 + Math.floor(Math.random() * 1_500);
@@ -89,7 +101,7 @@ describe.each(kinds)('wallet path end to end on the %s transport', (kind) => {
     await eventually(
       'every action final',
       async () => ((await sql("SELECT id FROM wallet_actions WHERE status IN ('PENDING', 'HELD')")).length === 0 ? true : undefined),
-      60_000,
+      90_000,
     );
     const states = await sql('SELECT status, COUNT(*) AS n FROM wallet_actions GROUP BY status');
     expect(states.map((s) => String(s.status)).every((s) => ['POSTED', 'REJECTED', 'RELEASED', 'VOIDED'].includes(s))).toBe(true);
@@ -109,6 +121,7 @@ describe.each(kinds)('wallet path end to end on the %s transport', (kind) => {
     const report = await reconcile(p.db.pool, createHttpErpClient({ baseUrl: `http://127.0.0.1:${erpPort}` }), { from: started, to: new Date(Date.now() + 60_000) });
     expect(report.rows).toEqual([]);
     expect(report.clean).toBe(true);
-    expect(report.ledgerTransactions).toBeGreaterThan(10);
-  }, 120_000);
+    expect(report.ledgerTransactions).toBeGreaterThan(100);
+    expect(done.length).toBeGreaterThan(300);
+  }, 180_000);
 });
