@@ -16,7 +16,11 @@ export interface OutboxPublisherOptions {
 }
 
 export interface OutboxPublisher {
-  /** Publishes outputs committed in the outbox, then removes them from it. */
+  /**
+   * Publishes outputs committed in the outbox, then removes them from it. Never rejects: the outputs
+   * are committed, so when publishing or removing fails they stay in the outbox and the relay
+   * publishes them (the failure is logged); downstream dedupe absorbs a second publish.
+   */
   publish(messages: readonly OutboxMessage[]): Promise<void>;
   /** Starts the relay that publishes what a crash left between commit and publish. */
   start(): void;
@@ -39,6 +43,14 @@ export function createOutboxPublisher(options: OutboxPublisherOptions): OutboxPu
   let running: Promise<unknown> | undefined;
 
   async function publish(messages: readonly OutboxMessage[]): Promise<void> {
+    try {
+      await publishAndRemove(messages);
+    } catch (err) {
+      log.warn({ err, outputs: messages.length }, 'publishing committed outputs failed; the outbox relay will publish them');
+    }
+  }
+
+  async function publishAndRemove(messages: readonly OutboxMessage[]): Promise<void> {
     if (messages.length === 0) return;
     const byTopic = new Map<string, OutboxMessage[]>();
     for (const m of messages) {
@@ -66,7 +78,7 @@ export function createOutboxPublisher(options: OutboxPublisherOptions): OutboxPu
     for (;;) {
       const stale = await loadStaleOutbox(options.pool, options.producer, relayAfterMs, 500);
       if (stale.length === 0) return total;
-      await publish(stale);
+      await publishAndRemove(stale);
       total += stale.length;
       if (stale.length < 500) return total;
     }

@@ -30,7 +30,7 @@ export function parseMysqlUrl(url: string): { serverUrl: string; database: strin
 export function createMysqlPool(options: MysqlOptions): Pool {
   const { serverUrl, database } = parseMysqlUrl(options.url);
   const url = new URL(serverUrl);
-  return mysql.createPool({
+  const pool = mysql.createPool({
     host: url.hostname,
     port: url.port === '' ? 3306 : Number(url.port),
     user: decodeURIComponent(url.username) || 'root',
@@ -47,6 +47,12 @@ export function createMysqlPool(options: MysqlOptions): Pool {
     multipleStatements: false,
     enableKeepAlive: true,
   });
+  // Every session reads committed data and takes no gap locks (see withTransaction); queued before any
+  // query of the connection, so autocommit statements (outbox deletes, gateway inserts) run so too.
+  pool.pool.on('connection', (connection) => {
+    connection.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+  });
+  return pool;
 }
 
 /** Runs `work` on a short-lived connection to the server of `url`, without selecting its database. */
@@ -79,7 +85,8 @@ export function dropDatabase(url: string): Promise<void> {
 }
 
 /**
- * Runs `work` in one READ COMMITTED transaction on one connection; rolls back and rethrows on error.
+ * Runs `work` in one transaction on one connection of a pool made by {@link createMysqlPool} (so READ
+ * COMMITTED); rolls back and rethrows on error.
  *
  * Why not REPEATABLE READ (the InnoDB default): there, a locking read of keys that do not exist yet
  * (the inbox claim of new event ids) takes gap locks, and two consumers inserting into the same gaps
@@ -90,8 +97,7 @@ export function dropDatabase(url: string): Promise<void> {
 export async function withTransaction<T>(pool: Pool, work: (connection: PoolConnection) => Promise<T>): Promise<T> {
   const connection = await pool.getConnection();
   try {
-    // Applies to the next transaction on this connection only.
-    await connection.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+    // The session is READ COMMITTED already (createMysqlPool).
     await connection.beginTransaction();
     const result = await work(connection);
     await connection.commit();
