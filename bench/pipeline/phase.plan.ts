@@ -1,0 +1,33 @@
+/** Which phases a run has, in order. */
+import type { BenchOptions } from './options';
+import type { LoadShape, PhaseSpec, Scenario, TargetName } from './types';
+
+function phase(target: TargetName, scenario: Scenario, load: LoadShape, durationMs: number, warmup = false): PhaseSpec {
+  const shape = load.kind === 'open' ? `open ${load.ratePerSecond}/s` : `closed ${load.concurrency}`;
+  return { name: `${target}/${scenario}/${warmup ? 'warm-up ' : ''}${shape}`, target, scenario, load, durationMs, warmup };
+}
+
+/**
+ * Against the pipeline: a warm-up, open-loop rates (rising), closed-loop concurrencies (rising), all
+ * over the merchants; then the hot merchant wallet, closed then open; then wallet actions.
+ */
+export function pipelinePhases(options: BenchOptions): PhaseSpec[] {
+  return [
+    phase('pipeline', 'spread', { kind: 'closed', concurrency: 16 }, options.warmupMs, true),
+    ...[...options.rates].sort((a, b) => a - b).map((rate) => phase('pipeline', 'spread', { kind: 'open', ratePerSecond: rate }, options.openMs)),
+    ...[...options.concurrency].sort((a, b) => a - b).map((c) => phase('pipeline', 'spread', { kind: 'closed', concurrency: c }, options.closedMs)),
+    ...[...options.hotConcurrency].sort((a, b) => a - b).map((c) => phase('pipeline', 'hot', { kind: 'closed', concurrency: c }, options.closedMs)),
+    ...[...options.hotRates].sort((a, b) => a - b).map((rate) => phase('pipeline', 'hot', { kind: 'open', ratePerSecond: rate }, options.openMs)),
+    ...[...options.walletConcurrency].sort((a, b) => a - b).map((c) => phase('pipeline', 'wallet', { kind: 'closed', concurrency: c }, options.closedMs)),
+  ];
+}
+
+/** Against the echo server (the gRPC ceiling): the same rates and concurrencies, shorter (nothing to drain). */
+export function echoPhases(options: BenchOptions): PhaseSpec[] {
+  const short = Math.min(options.closedMs, options.quick ? 2_000 : 10_000);
+  return [
+    phase('echo', 'spread', { kind: 'closed', concurrency: 16 }, Math.min(options.warmupMs, options.quick ? 1_000 : 3_000), true),
+    ...[...options.rates].sort((a, b) => a - b).map((rate) => phase('echo', 'spread', { kind: 'open', ratePerSecond: rate }, short)),
+    ...[...options.concurrency].sort((a, b) => a - b).map((c) => phase('echo', 'spread', { kind: 'closed', concurrency: c }, short)),
+  ];
+}
