@@ -41,7 +41,7 @@ export async function buildTransport(config: AppConfig, logger: Logger): Promise
   const onError = (err: Error): void => logger.warn({ err }, 'transport error; retrying');
   switch (config.TRANSPORT) {
     case 'memory':
-      return createTransport({ name: 'memory', partitions: config.PARTITIONS }, { logger });
+      return createTransport({ name: 'memory', partitions: config.PARTITIONS, lingerMs: config.BATCH_LINGER_MS }, { logger });
     case 'redis':
       return createTransport({ name: 'redis', url: config.REDIS_URL, prefix: config.REDIS_PREFIX, partitions: config.PARTITIONS, visibilityTimeoutMs: config.REDIS_VISIBILITY_TIMEOUT_MS, onError }, { logger });
     case 'kafka':

@@ -11,6 +11,7 @@ export interface MemorySubscriptionSettings {
   policy: RetryPolicy;
   maxBatchSize: number;
   visibilityTimeoutMs: number;
+  lingerMs: number;
   publishDeadLetters: (topic: string, messages: readonly OutgoingMessage[]) => Promise<void>;
   logger: Logger;
 }
@@ -21,6 +22,7 @@ type State = 'active' | 'closing' | 'closed' | 'aborted';
 export class MemorySubscription implements Subscription, WorkerOwner {
   readonly delivery: DeliveryContext;
   readonly maxBatchSize: number;
+  readonly lingerMs: number;
   readonly logger: Logger;
   private state: State = 'active';
   private readonly controller = new AbortController();
@@ -37,6 +39,7 @@ export class MemorySubscription implements Subscription, WorkerOwner {
     private readonly onEnd: (subscription: MemorySubscription) => void,
   ) {
     this.maxBatchSize = settings.maxBatchSize;
+    this.lingerMs = settings.lingerMs;
     this.logger = settings.logger;
     this.visibilityTimeoutMs = settings.visibilityTimeoutMs;
     this.delivery = {

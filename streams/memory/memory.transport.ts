@@ -162,6 +162,7 @@ class InMemoryTransport implements MemoryTransport {
         policy,
         maxBatchSize,
         visibilityTimeoutMs: this.options.visibilityTimeoutMs,
+        lingerMs: this.options.lingerMs,
         publishDeadLetters: (topic, messages) => this.publish(topic, messages),
         logger: this.logger,
       },

@@ -14,6 +14,11 @@ export interface MemoryTransportOptions {
    * with a warning), so a topic nobody reads cannot grow without bound.
    */
   maxRetainedPerPartition?: number;
+  /**
+   * How long an idle partition worker waits after the first new message before it reads a batch, so
+   * that messages arriving together are handled in one batch (default 0: read at once).
+   */
+  lingerMs?: number;
 }
 
 export type ResolvedMemoryTransportOptions = Required<MemoryTransportOptions>;
@@ -22,6 +27,7 @@ export const DEFAULT_MEMORY_TRANSPORT_OPTIONS: ResolvedMemoryTransportOptions = 
   partitions: 8,
   visibilityTimeoutMs: 30_000,
   maxRetainedPerPartition: 100_000,
+  lingerMs: 0,
 };
 
 /** Largest delay `setTimeout` honours; longer ones fire at once. */
@@ -33,9 +39,11 @@ export function resolveMemoryTransportOptions(options: MemoryTransportOptions = 
     partitions: options.partitions ?? DEFAULT_MEMORY_TRANSPORT_OPTIONS.partitions,
     visibilityTimeoutMs: options.visibilityTimeoutMs ?? DEFAULT_MEMORY_TRANSPORT_OPTIONS.visibilityTimeoutMs,
     maxRetainedPerPartition: options.maxRetainedPerPartition ?? DEFAULT_MEMORY_TRANSPORT_OPTIONS.maxRetainedPerPartition,
+    lingerMs: options.lingerMs ?? DEFAULT_MEMORY_TRANSPORT_OPTIONS.lingerMs,
   };
   requireInteger('partitions', resolved.partitions, 1, 10_000);
   requireInteger('visibilityTimeoutMs', resolved.visibilityTimeoutMs, 0, MAX_TIMER_MS);
+  requireInteger('lingerMs', resolved.lingerMs, 0, 10_000);
   requireInteger('maxRetainedPerPartition', resolved.maxRetainedPerPartition, 1, Number.MAX_SAFE_INTEGER);
   return resolved;
 }

@@ -12,6 +12,7 @@ export interface WorkerOwner extends GroupMember {
   readonly active: boolean;
   readonly delivery: DeliveryContext;
   readonly maxBatchSize: number;
+  readonly lingerMs: number;
   readonly logger: Logger;
   workerEnded(worker: PartitionWorker): void;
 }
@@ -90,6 +91,8 @@ export class PartitionWorker implements WorkerHandle {
       const last = stored[stored.length - 1];
       if (last === undefined) {
         await this.idle(log);
+        // Let the messages that arrive together gather into one batch.
+        if (this.member.lingerMs > 0 && this.shouldRun()) await this.pause(this.member.lingerMs);
         sliceStart = performance.now();
         continue;
       }

@@ -100,6 +100,34 @@ describe('memory transport', () => {
     expect(topicStats(transport, topic).endOffsets.reduce((sum, end) => sum + end, 0)).toBe(100);
   });
 
+  it('lingers after the first new message so that messages arriving together form one batch', async () => {
+    const sizes = async (lingerMs: number): Promise<number[]> => {
+      const transport = memoryTransport({ partitions: 1, lingerMs });
+      const topic = uniqueName('t');
+      const inbox = new Inbox();
+      const batchSizes: number[] = [];
+      await transport.subscribe({
+        topics: [topic],
+        group: 'g',
+        handler: async (batch) => {
+          batchSizes.push(batch.length);
+          inbox.add(batch);
+        },
+      });
+      // Ten separate publishes, a few milliseconds apart.
+      for (let i = 0; i < 10; i += 1) {
+        await transport.publish(topic, [testMessage('k', i)]);
+        await sleep(3);
+      }
+      await inbox.waitForDistinct(10);
+      return batchSizes;
+    };
+    const eager = await sizes(0);
+    const lingering = await sizes(200);
+    expect(eager.length).toBeGreaterThan(5);
+    expect(lingering).toEqual([10]);
+  });
+
   it('gives every delivery its own copy of the bytes and headers', async () => {
     const transport = memoryTransport();
     const topic = uniqueName('t');
