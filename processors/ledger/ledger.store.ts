@@ -91,9 +91,13 @@ export async function lockAccounts(connection: PoolConnection, ids: readonly str
   const unique = [...new Set(ids)].sort();
   const columns = `id, merchant_id, kind, system_code, currency, parent_account_id, is_default, credit_limit_minor, child_limit_minor,
        posted_minor, pending_in_minor, pending_out_minor`;
-  const [wallets] = await connection.query(`SELECT ${columns} FROM accounts WHERE id IN (?) AND kind <> 'system' ORDER BY id FOR UPDATE`, [unique]);
-  const [systems] = await connection.query(`SELECT ${columns} FROM accounts WHERE id IN (?) AND kind = 'system'`, [unique]);
-  for (const row of [...rowsOf(wallets), ...rowsOf(systems)]) {
+  // A plain read first tells wallets from system accounts; only the wallets are then locked (a locking
+  // read would also wait on the system rows it scans, which other batches are incrementing).
+  const [all] = await connection.query(`SELECT ${columns} FROM accounts WHERE id IN (?)`, [unique]);
+  const read = rowsOf(all);
+  const walletIds = read.filter((row) => row.kind !== 'system').map((row) => text(row, 'id'));
+  const locked = walletIds.length === 0 ? [] : rowsOf((await connection.query(`SELECT ${columns} FROM accounts WHERE id IN (?) ORDER BY id FOR UPDATE`, [walletIds]))[0]);
+  for (const row of [...read.filter((r) => r.kind === 'system'), ...locked]) {
     const systemCode = row.system_code;
     accounts.set(text(row, 'id'), {
       id: text(row, 'id'),
