@@ -2,9 +2,9 @@ import { z } from 'zod';
 
 /** Options of {@link createGateway}; the entry point reads them from its configuration. */
 export interface GatewayOptions {
-  /** gRPC port (0: any free port, as tests use). */
+  /** gRPC port (0: a free port, as tests use). */
   grpcPort: number;
-  /** HTTP side port for /healthz, /readyz (0: any free port). */
+  /** HTTP side port for /healthz, /readyz (0: a free port). */
   httpPort: number;
   /** Interface to bind both servers to (default `0.0.0.0`). */
   host?: string;

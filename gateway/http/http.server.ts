@@ -8,7 +8,7 @@ export interface StartedHttpServer {
   close(): Promise<void>;
 }
 
-/** Starts a `node:http` server for `router` on `host:port` (port 0: any free port). */
+/** Starts a `node:http` server for `router` on `host:port` (port 0: a free port). */
 export function startHttpServer(router: HttpRouter, host: string, port: number): Promise<StartedHttpServer> {
   const server: Server = createServer((request, response) => router.handle(request, response));
   return new Promise((resolve, reject) => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { EncodedMessage, EventCodec, OrderSubmitted } from '../../schemas';
 import { deriveId, toMessage } from '../../schemas';
+import { parseStoredRequestJson } from '../submissions/request-hash';
 import type { ValidatedOrder } from './types';
 
 /**
@@ -34,9 +35,7 @@ const storedRequest = z.object({
 
 /** Reads back a stored canonical request; throws when the stored text is not one (a corrupt row). */
 export function parseStoredRequest(json: string): ValidatedOrder {
-  const parsed = storedRequest.safeParse(JSON.parse(json));
-  if (!parsed.success) throw new Error(`stored order request is not valid: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
-  return parsed.data;
+  return parseStoredRequestJson(storedRequest, json, 'order request');
 }
 
 /** What the OrderSubmitted of an order is built from: the stored row. */

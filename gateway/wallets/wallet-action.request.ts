@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { BalanceActionRequested, EncodedMessage, EventCodec } from '../../schemas';
 import { deriveId, toMessage } from '../../schemas';
+import { parseStoredRequestJson } from '../submissions/request-hash';
 import type { ResolvedAction } from './types';
 
 /**
@@ -38,9 +39,7 @@ const storedAction = z.object({
 
 /** Reads back a stored canonical action; throws when the stored text is not one (a corrupt row). */
 export function parseStoredAction(json: string): ResolvedAction {
-  const parsed = storedAction.safeParse(JSON.parse(json));
-  if (!parsed.success) throw new Error(`stored wallet action is not valid: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
-  return parsed.data;
+  return parseStoredRequestJson(storedAction, json, 'wallet action');
 }
 
 /** What the BalanceActionRequested of an action is built from: the stored row. */

@@ -23,7 +23,7 @@ export type ErpErrorCode =
  * - `ERP_IDEMPOTENCY_CONFLICT`: HTTP 409 on a create: the key was used with a different entry.
  * - `ERP_NOT_FOUND`: HTTP 404: no such entry.
  * - `ERP_NOT_CANCELLABLE`: HTTP 409 on a cancel: the entry cannot be cancelled (it was rejected).
- * - `ERP_REJECTED_REQUEST`: any other 3xx/4xx: the ERP refused the request itself.
+ * - `ERP_REJECTED_REQUEST`: every other 3xx/4xx: the ERP refused the request itself.
  * - `ERP_INVALID_REQUEST`: the request failed our own checks before any call (e.g. unbalanced lines).
  * - `ERP_INVALID_OPTIONS`: a factory got unusable options.
  */

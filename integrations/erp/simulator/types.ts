@@ -59,7 +59,7 @@ export interface ErpSimulatorState {
 
 /** An HTTP ERP with journal entries (see `createErpSimulator`). */
 export interface ErpSimulator {
-  /** Listens on `port` (default 0: any free port) and `host` (default 127.0.0.1); resolves with the base URL. */
+  /** Listens on `port` (default 0: a free port) and `host` (default 127.0.0.1); resolves with the base URL. */
   start(port?: number, host?: string): Promise<string>;
   /** Stops listening, drops open connections, cancels pending decisions and webhook retries. */
   stop(): Promise<void>;
