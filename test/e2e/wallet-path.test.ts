@@ -28,7 +28,7 @@ describe.each(kinds)('wallet path end to end on the %s transport', (kind) => {
   beforeAll(async () => {
     erpPort = await freePort();
     p = await startPipeline(kind, {
-      env: { ERP_SIM_PORT: String(erpPort), ERP_SIM_FAILURE_RATE: '0.2', ERP_RETRY_BASE_MS: '20', ERP_RETRY_MAX_MS: '200', ERP_BREAKER_THRESHOLD: '50' },
+      env: { ERP_SIM_PORT: String(erpPort), ERP_SIM_CONFIRM_DELAY_MS: '400', ERP_SIM_FAILURE_RATE: '0.2', ERP_RETRY_BASE_MS: '20', ERP_RETRY_MAX_MS: '200', ERP_BREAKER_THRESHOLD: '50' },
     });
     wallets = createWalletClient(`127.0.0.1:${p.app.ports?.grpcPort ?? 0}`, p.merchant.apiKey);
     // A second ledger consumer in the same group: the two split the partitions and lock wallets against each other.
@@ -56,7 +56,7 @@ describe.each(kinds)('wallet path end to end on the %s transport', (kind) => {
     const subAccount = await wallets.createWallet({ kind: 'RESELLER', currency: 'USD', name: 'sub', parentWalletId: reseller.walletId });
     const ids = [...personal, enterprise, child, reseller, subAccount].map((w) => w.walletId);
 
-    // Unconfirmed credits are not spendable: a top-up is held, and spending it at once is refused.
+    // Unconfirmed credits are not spendable: a top-up is held (the ERP answers after 400 ms), and spending it at once is refused.
     const topUp = await wallets.topUp({ idempotencyKey: randomUUID(), walletId: ids[0] ?? '', amountMinor: 10_000, externalReference: 'wire-1' });
     expect(topUp.action.status).toBe('HELD');
     const early = await wallets.use({ idempotencyKey: randomUUID(), walletId: ids[0] ?? '', amountMinor: 1, description: 'too early' }).catch((err: unknown) => err);
