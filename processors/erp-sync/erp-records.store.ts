@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { JournalEntryRequest } from '../../integrations/erp';
 import type { ErpConfirmationSource } from '../../schemas';
-import { epochMs, epochMsOrNull, num, rowsOf, str, strOrNull, withTransaction, type Pool, type PoolConnection, type Row } from '../../storage/mysql';
+import { epochMs, epochMsOrNull, num, rowsOf, str, strOrNull, withTransaction, type Pool, type PoolConnection, type Row, type SqlWriter } from '../../storage/mysql';
 import { ErpSyncError } from './erp-sync.errors';
 import { systemAccountName } from './journal-payload';
 import { ERP_RECORD_STATUSES, type ErpRecord, type ErpRecordStatus } from './types';
@@ -25,7 +25,7 @@ export async function insertRecords(connection: PoolConnection, records: readonl
  * Writes records as they are now, in one multi-row upsert. Safe because the caller holds every one of
  * these rows locked since it read them. The payload and identity columns never change.
  */
-export async function saveRecords(connection: PoolConnection, records: readonly ErpRecord[]): Promise<void> {
+export async function saveRecords(connection: SqlWriter, records: readonly ErpRecord[]): Promise<void> {
   if (records.length === 0) return;
   await connection.query(
     `INSERT INTO erp_records (${COLUMNS}) VALUES ?

@@ -69,7 +69,7 @@ export function createLedgerProcessor(deps: LedgerProcessorDeps): Processor {
 
   async function apply(commands: readonly LedgerCommand[]): Promise<{ messages: OutboxMessage[]; plan: LedgerPlan | null }> {
     const at = now();
-    return withTransaction(deps.pool, async (connection) => {
+    return withTransaction(deps.pool, async (connection, writes) => {
       const fresh = await claimInbox(connection, LEDGER_PROCESSOR_NAME, commands.map((c) => c.source.eventId));
       const todo = commands.filter((c) => fresh.has(c.source.eventId));
       if (todo.length === 0) return { messages: [], plan: null };
@@ -79,18 +79,19 @@ export function createLedgerProcessor(deps: LedgerProcessorDeps): Processor {
         [...snapshot.accounts.values()].filter((a) => a.kind === 'system').map((a) => [a.id, { posted: a.postedMinor, pendingIn: a.pendingInMinor, pendingOut: a.pendingOutMinor }]),
       );
       const plan = planLedgerBatch(todo, snapshot, { feeBps, now: at });
-      await insertTransactions(connection, plan.transactions);
+      // The writes go with the COMMIT in one round trip; the system increments last (shortest lock).
+      await insertTransactions(writes, plan.transactions);
       await saveBalances(
-        connection,
+        writes,
         plan.accounts.filter((a) => a.kind !== 'system'),
         at,
       );
-      await updateStatuses(connection, plan.statusChanges);
-      await updateActions(connection, plan.actionUpdates);
+      await updateStatuses(writes, plan.statusChanges);
+      await updateActions(writes, plan.actionUpdates);
       const messages = plan.outputs.map((output) => ({ ...toMessage(deps.codec, output), topic: output.topic }));
-      await appendOutbox(connection, LEDGER_PROCESSOR_NAME, messages);
+      await appendOutbox(writes, LEDGER_PROCESSOR_NAME, messages);
       await addSystemBalances(
-        connection,
+        writes,
         plan.accounts
           .filter((a) => a.kind === 'system')
           .map((a) => {

@@ -3,7 +3,7 @@
  * {@link ensureAccounts} runs on the batch transaction's connection.
  */
 import type { HoldStatus } from '../../schemas';
-import type { Pool, PoolConnection } from '../../storage/mysql';
+import type { Pool, PoolConnection, SqlWriter } from '../../storage/mysql';
 import { LedgerError } from './ledger.errors';
 import { ACCOUNT_KINDS, bigintOf, HOLD_STATUSES, nullableText, oneOf, rowsOf, safeInteger, SYSTEM_CODES, text, time, TRANSACTION_KINDS } from './ledger.rows';
 import type { AccountSpec, AccountState, LedgerEntry, LedgerTransaction, StatusChange } from './types';
@@ -143,7 +143,7 @@ export async function findPoolChildren(connection: PoolConnection, topIds: reado
 }
 
 /** Inserts new transactions (one statement) and all their entries (one statement). */
-export async function insertTransactions(connection: PoolConnection, transactions: readonly LedgerTransaction[]): Promise<void> {
+export async function insertTransactions(connection: SqlWriter, transactions: readonly LedgerTransaction[]): Promise<void> {
   if (transactions.length === 0) return;
   await connection.query(
     `INSERT INTO ledger_transactions
@@ -178,7 +178,7 @@ export async function insertTransactions(connection: PoolConnection, transaction
  * Writes the accounts' new balances as absolute values in one multi-row upsert. Safe because the
  * batch holds every one of these rows locked since it read them.
  */
-export async function saveBalances(connection: PoolConnection, accounts: readonly AccountState[], now: number): Promise<void> {
+export async function saveBalances(connection: SqlWriter, accounts: readonly AccountState[], now: number): Promise<void> {
   if (accounts.length === 0) return;
   const at = new Date(now);
   await connection.query(
@@ -218,7 +218,7 @@ export interface SystemBalanceDelta {
  * Adds the batch's changes to system accounts as increments (one statement, rows in id order). Meant
  * as the batch's last statement: see {@link lockAccounts}.
  */
-export async function addSystemBalances(connection: PoolConnection, deltas: readonly SystemBalanceDelta[], now: number): Promise<void> {
+export async function addSystemBalances(connection: SqlWriter, deltas: readonly SystemBalanceDelta[], now: number): Promise<void> {
   const changed = deltas.filter((d) => d.postedMinor !== 0n || d.pendingInMinor !== 0n || d.pendingOutMinor !== 0n).sort((a, b) => (a.id < b.id ? -1 : 1));
   if (changed.length === 0) return;
   const at = new Date(now);
@@ -231,7 +231,7 @@ export async function addSystemBalances(connection: PoolConnection, deltas: read
 }
 
 /** Applies status changes: one statement per (status, settled time). */
-export async function updateStatuses(connection: PoolConnection, changes: readonly StatusChange[]): Promise<void> {
+export async function updateStatuses(connection: SqlWriter, changes: readonly StatusChange[]): Promise<void> {
   const groups = new Map<string, { status: HoldStatus; settledAt: number; ids: string[] }>();
   for (const change of changes) {
     const key = `${change.status}@${change.settledAt}`;

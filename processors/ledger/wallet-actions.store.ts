@@ -2,7 +2,7 @@
  * The ledger's SQL on `wallet_actions`: the gateway inserts the rows (PENDING); the ledger locks
  * those a batch decides or settles and writes their outcome, all in one statement each.
  */
-import type { PoolConnection } from '../../storage/mysql';
+import type { PoolConnection, SqlWriter } from '../../storage/mysql';
 import { ACTION_STATUSES, nullableSafeInteger, nullableText, nullableTime, oneOf, rowsOf, text } from './ledger.rows';
 import type { ActionRecord, ActionUpdate } from './types';
 
@@ -48,7 +48,7 @@ export async function lockActions(connection: PoolConnection, ids: readonly stri
  * table was planned as a full scan, locking every row it read: two consumers deadlocked.)
  * Absolute values: the rows are locked since they were read.
  */
-export async function updateActions(connection: PoolConnection, updates: readonly ActionUpdate[]): Promise<void> {
+export async function updateActions(connection: SqlWriter, updates: readonly ActionUpdate[]): Promise<void> {
   if (updates.length === 0) return;
   const columns: [string, (u: ActionUpdate) => unknown][] = [
     ['status', (u) => u.status],

@@ -1,4 +1,4 @@
-import type { PoolConnection } from '../../storage/mysql';
+import type { PoolConnection, SqlWriter } from '../../storage/mysql';
 import type { LogEntry } from './log-entry';
 import { rowsOf, str } from '../../storage/mysql';
 
@@ -14,7 +14,7 @@ export async function loggedEventIds(connection: PoolConnection, eventIds: reado
 }
 
 /** One multi-row `INSERT IGNORE`: an event already logged (unique `event_id`) is skipped. */
-export async function insertLogEntries(connection: PoolConnection, entries: readonly LogEntry[]): Promise<void> {
+export async function insertLogEntries(connection: SqlWriter, entries: readonly LogEntry[]): Promise<void> {
   if (entries.length === 0) return;
   await connection.query(
     `INSERT IGNORE INTO log_entries

@@ -20,22 +20,23 @@ export function createLoggerProcessor(options: LoggerProcessorOptions): Processo
     const unique = uniqueByEventId(batch);
     if (unique.length === 0) return;
     const loggedAt = new Date();
-    const written = await withTransaction(options.pool, async (connection) => {
+    const written = await withTransaction(options.pool, async (connection, writes) => {
       const seen = await loggedEventIds(
         connection,
         unique.map((m) => m.headers.eventId),
       );
       const fresh = unique.filter((m) => !seen.has(m.headers.eventId));
       if (fresh.length === 0) return 0;
+      // Writes go with the COMMIT in one round trip.
       await insertLogEntries(
-        connection,
+        writes,
         fresh.map((m) => toLogEntry(m, loggedAt)),
       );
       const byType = groupByType(fresh);
-      await projectOrdersSubmitted(connection, byType.OrderSubmitted, loggedAt);
-      await projectPaymentsCompleted(connection, byType.PaymentCompleted, loggedAt);
-      await projectOrdersCompleted(connection, byType.OrderCompleted, loggedAt);
-      await projectWalletUpdates(connection, byType.WalletUpdated, loggedAt);
+      await projectOrdersSubmitted(writes, byType.OrderSubmitted, loggedAt);
+      await projectPaymentsCompleted(writes, byType.PaymentCompleted, loggedAt);
+      await projectOrdersCompleted(writes, byType.OrderCompleted, loggedAt);
+      await projectWalletUpdates(writes, byType.WalletUpdated, loggedAt);
       return fresh.length;
     });
     log.debug({ received: batch.length, written, topic: batch[0]?.topic }, 'logged batch');

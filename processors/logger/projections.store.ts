@@ -1,5 +1,5 @@
 import type { EventMap } from '../../schemas';
-import type { PoolConnection } from '../../storage/mysql';
+import type { SqlWriter } from '../../storage/mysql';
 
 /**
  * The query projections log readers use, kept with multi-row upserts that never move backwards:
@@ -10,7 +10,7 @@ import type { PoolConnection } from '../../storage/mysql';
  */
 
 /** `orders` rows from OrderSubmitted: PENDING when new; an existing row keeps its (later) status. */
-export async function projectOrdersSubmitted(connection: PoolConnection, events: readonly EventMap['OrderSubmitted'][], now: Date): Promise<void> {
+export async function projectOrdersSubmitted(connection: SqlWriter, events: readonly EventMap['OrderSubmitted'][], now: Date): Promise<void> {
   if (events.length === 0) return;
   await connection.query(
     `INSERT INTO orders (id, merchant_id, status, total_minor, currency, customer_id, item_count, submitted_at, updated_at)
@@ -41,7 +41,7 @@ export async function projectOrdersSubmitted(connection: PoolConnection, events:
  * `orders.payment_id` from PaymentCompleted. An order not seen yet gets a PENDING row whose customer,
  * item count and submission time the late OrderSubmitted fills in.
  */
-export async function projectPaymentsCompleted(connection: PoolConnection, events: readonly EventMap['PaymentCompleted'][], now: Date): Promise<void> {
+export async function projectPaymentsCompleted(connection: SqlWriter, events: readonly EventMap['PaymentCompleted'][], now: Date): Promise<void> {
   if (events.length === 0) return;
   await connection.query(
     `INSERT INTO orders (id, merchant_id, status, total_minor, currency, customer_id, item_count, payment_id, submitted_at, updated_at)
@@ -67,7 +67,7 @@ export async function projectPaymentsCompleted(connection: PoolConnection, event
 }
 
 /** `orders` outcome from OrderCompleted: only a PENDING row takes it; a final status never changes. */
-export async function projectOrdersCompleted(connection: PoolConnection, events: readonly EventMap['OrderCompleted'][], now: Date): Promise<void> {
+export async function projectOrdersCompleted(connection: SqlWriter, events: readonly EventMap['OrderCompleted'][], now: Date): Promise<void> {
   if (events.length === 0) return;
   const pending = "status = 'PENDING'";
   await connection.query(
@@ -115,7 +115,7 @@ const rank = (column: string): string => `(CASE ${column} WHEN 'HELD' THEN 0 ELS
  * `transactions` from WalletUpdated, one row per (ledger transaction, wallet): a transfer moves two
  * wallets. The status only moves forward (HELD to a final one); the amount is the one first seen (the hold's).
  */
-export async function projectWalletUpdates(connection: PoolConnection, events: readonly EventMap['WalletUpdated'][], now: Date): Promise<void> {
+export async function projectWalletUpdates(connection: SqlWriter, events: readonly EventMap['WalletUpdated'][], now: Date): Promise<void> {
   if (events.length === 0) return;
   const forward = `${rank('VALUES(status)')} > ${rank('status')}`;
   await connection.query(

@@ -105,7 +105,7 @@ export function createNotificationProcessor(deps: NotificationProcessorDeps): Pr
     contacts: ReadonlyMap<string, MerchantContact>,
   ): Promise<{ toSend: NotificationRow[]; outputs: OutboxMessage[]; plans: Map<string, PlannedDelivery> }> {
     const at = new Date(now());
-    const result = await withTransaction(pool, async (connection) => {
+    const result = await withTransaction(pool, async (connection, writes) => {
       const plans = await plan(connection, changes, sources, contacts);
       const ids = [...plans.keys()];
       const existing = await existingNotificationIds(connection, ids);
@@ -123,18 +123,19 @@ export function createNotificationProcessor(deps: NotificationProcessorDeps): Pr
         else if (row.status === 'SENDING') settled.push({ row, ...(unrecorded.get(row.id) ?? interrupted(row)) });
         else if (!existing.has(row.id)) finals.push(row);
       }
-      await recordOutcomes(connection, settled, at);
+      // The rest are writes: they go with the COMMIT in one round trip.
+      await recordOutcomes(writes, settled, at);
       // A remembered transient failure is pending again: send it in this attempt.
       for (const o of settled) if (o.status === 'PENDING') toSend.push(o.row);
       await markSending(
-        connection,
+        writes,
         toSend.map((r) => r.id),
         at,
       );
       const outputs = [...finals, ...settled.filter((o) => o.status !== 'PENDING').map((o) => applied(o, at))].map((row) =>
         deliveredMessage(codec, row, plans.get(row.id)?.source),
       );
-      await appendOutbox(connection, name, outputs);
+      await appendOutbox(writes, name, outputs);
       return { toSend: toSend.map((r) => ({ ...r, status: 'SENDING' as const, attempts: r.attempts + 1, updatedAt: at })), outputs, settled, plans };
     });
     for (const o of result.settled) unrecorded.delete(o.row.id);
@@ -176,10 +177,10 @@ export function createNotificationProcessor(deps: NotificationProcessorDeps): Pr
     if (outcomes.length === 0) return [];
     const at = new Date(now());
     try {
-      const outputs = await withTransaction(pool, async (connection) => {
-        await recordOutcomes(connection, outcomes, at);
+      const outputs = await withTransaction(pool, async (_connection, writes) => {
+        await recordOutcomes(writes, outcomes, at);
         const messages = outcomes.filter((o) => o.status !== 'PENDING').map((o) => deliveredMessage(codec, applied(o, at), plans.get(o.row.id)?.source));
-        await appendOutbox(connection, name, messages);
+        await appendOutbox(writes, name, messages);
         return messages;
       });
       for (const o of outcomes) unrecorded.delete(o.row.id);

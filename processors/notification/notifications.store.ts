@@ -1,5 +1,5 @@
 import type { NotificationChannel } from '../../schemas';
-import type { PoolConnection } from '../../storage/mysql';
+import type { PoolConnection, SqlWriter } from '../../storage/mysql';
 import { date, num, rowsOf, str, strOrNull } from '../../storage/mysql';
 import type { NotificationRowStatus, TemplateName } from './types';
 
@@ -93,7 +93,7 @@ export async function lockNotifications(connection: PoolConnection, ids: readonl
 }
 
 /** PENDING → SENDING with one more attempt, before any provider is called. */
-export async function markSending(connection: PoolConnection, ids: readonly string[], now: Date): Promise<void> {
+export async function markSending(connection: SqlWriter, ids: readonly string[], now: Date): Promise<void> {
   if (ids.length === 0) return;
   await connection.query("UPDATE notifications SET status = 'SENDING', attempts = attempts + 1, updated_at = ? WHERE id IN (?) AND status = 'PENDING'", [
     now,
@@ -106,7 +106,7 @@ export async function markSending(connection: PoolConnection, ids: readonly stri
  * SENDING takes its outcome (`status` is assigned last: MySQL applies the assignments in order). A success
  * keeps the error of an earlier failed attempt, so the record says why it took more than one.
  */
-export async function recordOutcomes(connection: PoolConnection, outcomes: readonly Outcome[], now: Date): Promise<void> {
+export async function recordOutcomes(connection: SqlWriter, outcomes: readonly Outcome[], now: Date): Promise<void> {
   if (outcomes.length === 0) return;
   const sending = "status = 'SENDING'";
   await connection.query(

@@ -68,13 +68,13 @@ export function createPaymentProcessor(deps: PaymentProcessorDeps): Processor {
     }
 
     const at = now();
-    const outputs = await withTransaction(deps.pool, async (connection) => {
+    const outputs = await withTransaction(deps.pool, async (connection, writes) => {
       const fresh = await claimInbox(connection, PAYMENT_PROCESSOR_NAME, captures.map((c) => c.eventId));
       // Another member of the group may have handled some meanwhile; the PSP answered it the same.
       const mine = captures.filter((c) => fresh.has(c.eventId));
-      await insertPayments(connection, mine.map((c) => paymentRow(c, at)));
+      await insertPayments(writes, mine.map((c) => paymentRow(c, at)));
       const messages = mine.map((c) => outputMessage(deps.codec, c, at));
-      await appendOutbox(connection, PAYMENT_PROCESSOR_NAME, messages);
+      await appendOutbox(writes, PAYMENT_PROCESSOR_NAME, messages);
       return messages;
     });
     log.info(

@@ -1,4 +1,4 @@
-import type { Pool, PoolConnection } from '../../storage/mysql';
+import type { Pool, SqlWriter } from '../../storage/mysql';
 import type { PaymentRow } from './types';
 
 /**
@@ -22,7 +22,7 @@ export async function findHandledEvents(pool: Pool, consumer: string, eventIds: 
  * (another event naming the same order) keeps the first: the PSP answered the same for both, as the
  * order id is its idempotency key.
  */
-export async function insertPayments(connection: PoolConnection, payments: readonly PaymentRow[]): Promise<void> {
+export async function insertPayments(connection: SqlWriter, payments: readonly PaymentRow[]): Promise<void> {
   if (payments.length === 0) return;
   await connection.query(
     `INSERT INTO payments (order_id, merchant_id, outcome, payment_id, psp_reference, amount_minor, currency, reason_code, reason, created_at)

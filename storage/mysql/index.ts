@@ -1,5 +1,5 @@
 export { createMysqlPool, ensureDatabase, dropDatabase, parseMysqlUrl, withTransaction } from './mysql.pool';
-export type { MysqlOptions, Pool, PoolConnection } from './mysql.pool';
+export type { MysqlOptions, Pool, PoolConnection, SqlWriter } from './mysql.pool';
 export { migrate, MIGRATIONS_DIR, MigrationChecksumError } from './migrations';
 export type { AppliedMigration } from './migrations';
 export { bool, date, epochMs, epochMsOrNull, json, num, numOrNull, rowsOf, str, strOrNull } from './row.readers';

@@ -1,4 +1,5 @@
-import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { SqlWriter } from '../mysql';
 
 /** A message waiting in the outbox: where it goes and its bytes. */
 export interface OutboxMessage {
@@ -13,7 +14,7 @@ export interface StoredOutboxMessage extends OutboxMessage {
 }
 
 /** Inserts the outputs of a batch in the caller's transaction (one multi-row statement). */
-export async function appendOutbox(connection: PoolConnection, producer: string, messages: readonly OutboxMessage[]): Promise<void> {
+export async function appendOutbox(connection: SqlWriter, producer: string, messages: readonly OutboxMessage[]): Promise<void> {
   if (messages.length === 0) return;
   const now = new Date();
   await connection.query('INSERT IGNORE INTO outbox (producer, event_id, topic, message_key, headers, payload, created_at) VALUES ?', [
