@@ -1,7 +1,11 @@
 import type { Logger } from 'pino';
 import type { EventCodec } from '../../schemas';
 import type { IncomingMessage, RetryPolicy, Subscription, Transport } from '../../streams';
+import { createBatchCoalescer } from './batch-coalescer';
 import type { DecodedMessage, Processor } from './types';
+
+/** A merged batch takes whole partition batches until it holds at least this many messages. */
+const MAX_MERGED = 1_000;
 
 export interface RunProcessorOptions {
   transport: Transport;
@@ -23,10 +27,23 @@ export function decodeBatch(codec: EventCodec, batch: readonly IncomingMessage[]
   }));
 }
 
-/** Subscribes `processor` to its topics under its own consumer group. */
+/**
+ * Subscribes `processor` to its topics under its own consumer group. The processor handles one
+ * batch at a time: partition batches that arrive meanwhile are merged into its next batch (see
+ * `batch-coalescer.ts`), so a busy processor commits fewer, larger transactions.
+ */
 export async function runProcessor(processor: Processor, options: RunProcessorOptions): Promise<Subscription> {
   const log = options.logger.child({ processor: processor.name });
   await options.transport.ensureTopics(processor.topics);
+  const handleTimed = async (batch: readonly DecodedMessage[]): Promise<void> => {
+    const started = performance.now();
+    await processor.handle(batch);
+    log.debug({ messages: batch.length, ms: Math.round((performance.now() - started) * 10) / 10 }, 'batch handled');
+  };
+  const coalescer = createBatchCoalescer<DecodedMessage>(handleTimed, {
+    maxMessages: MAX_MERGED,
+    onMergedFailure: (err, batches, messages) => log.warn({ err, batches, messages }, 'merged batch failed; handling its partition batches one by one'),
+  });
   const subscription = await options.transport.subscribe({
     topics: processor.topics,
     group: processor.name,
@@ -34,7 +51,7 @@ export async function runProcessor(processor: Processor, options: RunProcessorOp
     ...(options.retry === undefined ? {} : { retry: options.retry }),
     handler: async (batch) => {
       try {
-        await processor.handle(decodeBatch(options.codec, batch));
+        await coalescer.handle(decodeBatch(options.codec, batch));
       } catch (err) {
         log.warn({ err, size: batch.length, topic: batch[0]?.topic, attempt: batch[0]?.attempt }, 'batch failed');
         throw err;
@@ -49,7 +66,9 @@ export async function runProcessor(processor: Processor, options: RunProcessorOp
       log.info('processor stopped');
     },
     abort: async () => {
-      await subscription.abort();
+      const stopping = subscription.abort();
+      coalescer.abort(new Error(`processor ${processor.name} aborted`));
+      await stopping;
       await processor.close?.();
     },
   };
