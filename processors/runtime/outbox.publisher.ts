@@ -13,22 +13,28 @@ export interface OutboxPublisherOptions {
   relayAfterMs?: number;
   /** How often the relay looks (default 2 s). */
   relayEveryMs?: number;
+  /** Published rows are removed together, at most this long after their publish (default 100 ms). */
+  removeAfterMs?: number;
 }
 
 export interface OutboxPublisher {
   /**
-   * Publishes outputs committed in the outbox, then removes them from it. Never rejects: the outputs
-   * are committed, so when publishing or removing fails they stay in the outbox and the relay
-   * publishes them (the failure is logged); downstream dedupe absorbs a second publish.
+   * Publishes outputs committed in the outbox; they are removed from it soon after, together with
+   * the rows of other publishes (one DELETE per `removeAfterMs`, not one per batch). Never rejects:
+   * the outputs are committed, so when publishing or removing fails they stay in the outbox and the
+   * relay publishes them (the failure is logged); downstream dedupe absorbs a second publish.
    */
   publish(messages: readonly OutboxMessage[]): Promise<void>;
   /** Starts the relay that publishes what a crash left between commit and publish. */
   start(): void;
-  /** Stops the relay and waits for a run in progress. */
+  /** Stops the relay, waits for a run in progress and removes the rows published so far. */
   stop(): Promise<void>;
   /** One relay pass; returns how many messages it published. */
   relayOnce(): Promise<number>;
 }
+
+/** Published rows waiting for removal that make a DELETE run at once rather than on the timer. */
+const REMOVE_AT_MOST = 1_000;
 
 /**
  * Transactional outbox: outputs are inserted in the processor's batch transaction; after commit
@@ -38,19 +44,57 @@ export interface OutboxPublisher {
 export function createOutboxPublisher(options: OutboxPublisherOptions): OutboxPublisher {
   const relayAfterMs = options.relayAfterMs ?? 5_000;
   const relayEveryMs = options.relayEveryMs ?? 2_000;
+  const removeAfterMs = options.removeAfterMs ?? 100;
   const log = options.logger.child({ outbox: options.producer });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
+  // Published, not yet removed. A crash loses this list: the relay then publishes those rows again.
+  let published: string[] = [];
+  let removeTimer: NodeJS.Timeout | undefined;
+  let removing: Promise<void> = Promise.resolve();
 
   async function publish(messages: readonly OutboxMessage[]): Promise<void> {
+    if (messages.length === 0) return;
     try {
-      await publishAndRemove(messages);
+      await send(messages);
     } catch (err) {
       log.warn({ err, outputs: messages.length }, 'publishing committed outputs failed; the outbox relay will publish them');
+      return;
+    }
+    for (const m of messages) published.push(m.headers.eventId);
+    if (published.length >= REMOVE_AT_MOST) void removePublished();
+    else if (removeTimer === undefined) {
+      removeTimer = setTimeout(() => void removePublished(), removeAfterMs);
+      removeTimer.unref();
     }
   }
 
+  /** Removes every row published so far in one statement; resolves once it (and earlier ones) ended. */
+  function removePublished(): Promise<void> {
+    if (removeTimer !== undefined) clearTimeout(removeTimer);
+    removeTimer = undefined;
+    const ids = published;
+    published = [];
+    if (ids.length > 0) {
+      removing = removing.then(() =>
+        deleteOutbox(options.pool, options.producer, ids).catch((err: unknown) => {
+          log.warn({ err, rows: ids.length }, 'removing published outbox rows failed; the relay will publish them again (deduped downstream)');
+        }),
+      );
+    }
+    return removing;
+  }
+
   async function publishAndRemove(messages: readonly OutboxMessage[]): Promise<void> {
+    await send(messages);
+    await deleteOutbox(
+      options.pool,
+      options.producer,
+      messages.map((m) => m.headers.eventId),
+    );
+  }
+
+  async function send(messages: readonly OutboxMessage[]): Promise<void> {
     if (messages.length === 0) return;
     const byTopic = new Map<string, OutboxMessage[]>();
     for (const m of messages) {
@@ -66,14 +110,11 @@ export function createOutboxPublisher(options: OutboxPublisherOptions): OutboxPu
         ),
       ),
     );
-    await deleteOutbox(
-      options.pool,
-      options.producer,
-      messages.map((m) => m.headers.eventId),
-    );
   }
 
   async function relayOnce(): Promise<number> {
+    // Rows this publisher already published are not stale: remove them before looking.
+    await removePublished();
     let total = 0;
     for (;;) {
       const stale = await loadStaleOutbox(options.pool, options.producer, relayAfterMs, 500);
@@ -109,6 +150,7 @@ export function createOutboxPublisher(options: OutboxPublisherOptions): OutboxPu
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
       await running;
+      await removePublished();
     },
   };
 }
