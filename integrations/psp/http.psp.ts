@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { validateCaptureRequest } from './capture.validation';
 import { createConcurrencyLimit } from '../concurrency';
+import { createHttpExchange, exchangeFailureCode, isHttpExchangeError } from '../http';
 import { HTTP_PSP_DEFAULTS, type HttpPspOptions } from './options';
 import { PspError } from './psp.errors';
 import type { CaptureRequest, CaptureResult, PaymentProvider } from './types';
@@ -23,7 +24,8 @@ const declinedBody = z.object({ code: z.string().min(1), message: z.string() });
  * | other 3xx/4xx | `PSP_REJECTED_REQUEST` (not retryable) |
  * | 200/201/402 with another body, other 2xx | `PSP_BAD_RESPONSE` (retryable: see {@link PspError}) |
  *
- * Connections are kept alive (Node's fetch pools them); at most `maxConcurrent` calls are in flight.
+ * Connections are kept alive (one pool per adapter, see `integrations/http`); at most `maxConcurrent` calls
+ * are in flight.
  */
 export function createHttpPsp(options: HttpPspOptions): PaymentProvider {
   const endpoint = captureEndpoint(options.baseUrl);
@@ -34,6 +36,7 @@ export function createHttpPsp(options: HttpPspOptions): PaymentProvider {
     throw invalidOption(`maxConcurrent must be a positive integer, got ${maxConcurrent}`);
   }
   const limit = createConcurrencyLimit(maxConcurrent);
+  const http = createHttpExchange({ maxSockets: maxConcurrent });
   const baseHeaders: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   if (options.apiKey !== undefined) baseHeaders.authorization = `Bearer ${options.apiKey}`;
 
@@ -45,23 +48,14 @@ export function createHttpPsp(options: HttpPspOptions): PaymentProvider {
       currency: req.currency,
       payment_token: req.paymentToken,
     });
-    // One deadline for the whole exchange: connecting, the answer and its body.
-    const signal = AbortSignal.timeout(timeoutMs);
     let status: number;
     let text: string;
     try {
-      const res = await fetch(endpoint, {
-        method: 'POST',
-        headers: { ...baseHeaders, 'idempotency-key': req.orderId },
-        body,
-        signal,
-        redirect: 'manual',
-      });
-      status = res.status;
-      text = await res.text();
+      // One deadline for the whole exchange: connecting, the answer and its body. A 3xx is just a status.
+      ({ status, text } = await http.send({ method: 'POST', url: endpoint, headers: { ...baseHeaders, 'idempotency-key': req.orderId }, body, timeoutMs }));
     } catch (err) {
-      if (signal.aborted) throw new PspError('PSP_TIMEOUT', `PSP did not answer within ${timeoutMs} ms`, { cause: err });
-      throw new PspError('PSP_UNAVAILABLE', `PSP unreachable (${networkCode(err)})`, { cause: err });
+      if (isHttpExchangeError(err) && err.code === 'HTTP_TIMEOUT') throw new PspError('PSP_TIMEOUT', `PSP did not answer within ${timeoutMs} ms`, { cause: err });
+      throw new PspError('PSP_UNAVAILABLE', `PSP unreachable (${exchangeFailureCode(err)})`, { cause: err });
     }
     return interpret(status, text);
   }
@@ -107,12 +101,6 @@ function badResponse(status: number, what: string): PspError {
   return new PspError('PSP_BAD_RESPONSE', `PSP sent ${what} (HTTP ${status})`, { status });
 }
 
-/** The system error code under fetch's generic "fetch failed" (ECONNREFUSED, ECONNRESET…), for the message. */
-function networkCode(err: unknown): string {
-  const cause = err instanceof Error ? err.cause : undefined;
-  if (typeof cause === 'object' && cause !== null && 'code' in cause && typeof cause.code === 'string') return cause.code;
-  return err instanceof Error ? err.name : 'unknown error';
-}
 
 function captureEndpoint(baseUrl: string): string {
   let url: URL;

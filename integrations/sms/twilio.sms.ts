@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { createHttpExchange, exchangeFailureCode, isHttpExchangeError } from '../http';
 import { MAX_SMS_BODY_LENGTH, TWILIO_DEFAULTS, type TwilioSmsOptions } from './options';
 import { SmsError, type SmsErrorCode } from './sms.errors';
 import type { SmsMessage, SmsSender } from './types';
@@ -19,21 +20,21 @@ export function createTwilioSmsSender(options: TwilioSmsOptions): SmsSender {
   const provider = options.provider ?? TWILIO_DEFAULTS.provider;
   if (!(timeoutMs > 0)) invalidOption(`timeoutMs must be > 0, got ${timeoutMs}`);
   if (options.from.trim() === '') invalidOption('from must not be empty');
+  const http = createHttpExchange();
 
   async function post(msg: SmsMessage): Promise<{ status: number; text: string }> {
-    const signal = AbortSignal.timeout(timeoutMs);
     try {
-      const res = await fetch(endpoint, {
+      // One deadline for the whole exchange: connecting, the answer and its body. A 3xx is just a status.
+      return await http.send({
         method: 'POST',
+        url: endpoint,
         headers: { authorization, accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ To: msg.to, From: options.from, Body: msg.body }).toString(),
-        signal,
-        redirect: 'manual',
+        timeoutMs,
       });
-      return { status: res.status, text: await res.text() };
     } catch (err) {
-      if (signal.aborted) throw new SmsError('SMS_TIMEOUT', `${provider} did not answer within ${timeoutMs} ms`, { cause: err });
-      throw new SmsError('SMS_UNAVAILABLE', `${provider} unreachable (${networkCode(err)})`, { cause: err });
+      if (isHttpExchangeError(err) && err.code === 'HTTP_TIMEOUT') throw new SmsError('SMS_TIMEOUT', `${provider} did not answer within ${timeoutMs} ms`, { cause: err });
+      throw new SmsError('SMS_UNAVAILABLE', `${provider} unreachable (${exchangeFailureCode(err)})`, { cause: err });
     }
   }
 
@@ -90,12 +91,6 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** The system error code under fetch's generic "fetch failed" (ECONNREFUSED, ECONNRESET…), for the message. */
-function networkCode(err: unknown): string {
-  const cause = err instanceof Error ? err.cause : undefined;
-  if (typeof cause === 'object' && cause !== null && 'code' in cause && typeof cause.code === 'string') return cause.code;
-  return err instanceof Error ? err.name : 'unknown error';
-}
 
 /** The Messages endpoint and the Basic credentials from `http(s)://SID:TOKEN@host[:port][/prefix]`. */
 function endpointOf(raw: string): { endpoint: string; authorization: string } {
