@@ -2,7 +2,7 @@
  * The ERP integration: the `ErpClient` port, its HTTP adapter, webhook signatures, and the ERP
  * simulator. Nothing outside `integrations/erp/` imports past this file.
  */
-export type { CreatedJournalEntry, ErpClient, JournalEntry, JournalEntryPage, JournalEntryRequest, JournalEntryStatus, JournalLine, ListJournalEntriesQuery } from './types';
+export type { BatchCreateItem, BatchCreateOutcome, CreatedJournalEntry, ErpClient, JournalEntry, JournalEntryPage, JournalEntryRequest, JournalEntryStatus, JournalLine, ListJournalEntriesQuery } from './types';
 export { JOURNAL_ENTRY_STATUSES } from './types';
 export type { HttpErpClientOptions } from './options';
 export { HTTP_ERP_DEFAULTS } from './options';

@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import { JOURNAL_ENTRY_STATUSES, type JournalEntry, type JournalEntryRequest, type JournalEntryStatus, type JournalLine } from './types';
 
-/** Longest external id, account name and memo the API accepts. */
-export const WIRE_LIMITS = { idLength: 128, memoLength: 500, maxLines: 100 } as const;
+/** Longest external id, account name and memo, most lines per entry and most entries per batch the API accepts. */
+export const WIRE_LIMITS = { idLength: 128, memoLength: 500, maxLines: 100, maxBatch: 100 } as const;
 
 const minor = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const isoTime = z.string().refine((value) => !Number.isNaN(Date.parse(value)) && /^\d{4}-\d{2}-\d{2}T/.test(value), { message: 'must be an ISO-8601 time' });
@@ -47,6 +47,18 @@ export const wirePage = z.object({ entries: z.array(wireEntry), next_cursor: z.s
 
 /** An error body: `{ code, message }`. */
 export const wireError = z.object({ code: z.string(), message: z.string() });
+
+/**
+ * The body of `POST /journal-entries/batch`: `{ entries: [{ idempotency_key, <the single create's body> }] }`.
+ * Only the envelope is checked here: each item is then handled as a single create would be.
+ */
+export const wireBatchRequest = z.object({ entries: z.array(z.record(z.string(), z.unknown())).min(1).max(WIRE_LIMITS.maxBatch) });
+
+/** One item's answer in a batch: the status a single create would get, with its entry (2xx) or error body. */
+export const wireBatchResult = z.object({ status: z.number().int().min(100).max(599), entry: wireCreated.optional(), error: wireError.optional() });
+
+/** The answer of `POST /journal-entries/batch` (200): one result per entry, in request order. */
+export const wireBatchAnswer = z.object({ results: z.array(wireBatchResult) });
 
 /** Why a well-formed body is still not a bookable entry; null when it is. */
 export function entryProblem(body: WireEntryRequest): { code: string; message: string } | null {

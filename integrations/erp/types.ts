@@ -3,6 +3,7 @@
  * (`createHttpErpClient`), which speaks the API the ERP simulator implements. No HTTP type crosses
  * this file. Money is integer minor units; times are epoch milliseconds.
  */
+import type { ErpError } from './erp.errors';
 
 /** Where an entry stands at the ERP. PENDING until the ERP books (CONFIRMED) or refuses (REJECTED) it. */
 export type JournalEntryStatus = 'PENDING' | 'CONFIRMED' | 'REJECTED' | 'CANCELLED';
@@ -48,6 +49,18 @@ export interface CreatedJournalEntry {
   replayed: boolean;
 }
 
+/** One entry of a batch create, with its own idempotency key. */
+export interface BatchCreateItem {
+  entry: JournalEntryRequest;
+  idempotencyKey: string;
+}
+
+/**
+ * What a batch create answered for one item: the created (or replayed) entry, or the {@link ErpError}
+ * a single `createJournalEntry` of that item would have thrown.
+ */
+export type BatchCreateOutcome = { ok: true; value: CreatedJournalEntry } | { ok: false; error: ErpError };
+
 /** Entries whose `occurredAt` lies in [since, until), one page at a time. */
 export interface ListJournalEntriesQuery {
   since: Date;
@@ -73,6 +86,16 @@ export interface ErpClient {
    * with another entry), retryable codes when no definite answer was obtained.
    */
   createJournalEntry(entry: JournalEntryRequest, idempotencyKey: string): Promise<CreatedJournalEntry>;
+  /**
+   * Asks the ERP to book several entries, each idempotent by its own key, in as few exchanges as the
+   * ERP allows. Resolves with one outcome per item, in input order: an item the ERP (or our own checks)
+   * refuses carries the error a single create of it would throw (`ERP_VALIDATION_FAILED`,
+   * `ERP_IDEMPOTENCY_CONFLICT`, `ERP_INVALID_REQUEST`…) and does not affect the others.
+   * @throws {ErpError} when an exchange got no definite answer (retryable codes: `ERP_UNAVAILABLE`,
+   * `ERP_TIMEOUT`, `ERP_RATE_LIMITED`, `ERP_BAD_RESPONSE`) or the ERP refused the batch request itself
+   * (`ERP_REJECTED_REQUEST`): the whole call fails; items already booked are answered again on a retry.
+   */
+  createJournalEntries(items: readonly BatchCreateItem[]): Promise<BatchCreateOutcome[]>;
   /** @throws {ErpError} `ERP_NOT_FOUND` when the ERP has no entry `id`. */
   getJournalEntry(id: string): Promise<JournalEntry>;
   listJournalEntries(query: ListJournalEntriesQuery): Promise<JournalEntryPage>;

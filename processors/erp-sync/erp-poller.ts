@@ -1,6 +1,6 @@
 import { poll } from './erp-calls';
 import { afterPoll } from './erp-record.transitions';
-import { runRecordRound, transitionContext, type ErpLoopDeps } from './record-round';
+import { mapLimited, runRecordRound, transitionContext, type ErpLoopDeps } from './record-round';
 import { createWorkLoop, type WorkLoop } from './work-loop';
 
 /**
@@ -19,9 +19,8 @@ export function createErpPoller(deps: ErpLoopDeps): WorkLoop {
       runRecordRound(round, {
         statuses: ['SENT'],
         batchSize: deps.options.batchSize,
-        maxConcurrent: deps.options.maxConcurrent,
         leaseMs: deps.options.leaseMs,
-        call: (record) => poll(deps.erp, deps.breaker, record),
+        callAll: (records) => mapLimited(records, deps.options.maxConcurrent, (record) => poll(deps.erp, deps.breaker, record)),
         transition: (current, outcome, at) => afterPoll(current, outcome, transitionContext(deps, at)),
       }),
   });

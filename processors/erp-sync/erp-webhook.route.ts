@@ -7,12 +7,13 @@ import type { EventCodec } from '../../schemas';
 import { withTransaction, type Pool } from '../../storage/mysql';
 import { appendOutbox, type OutboxMessage } from '../../storage/outbox';
 import type { Transport } from '../../streams';
-import { createOutboxPublisher } from '../runtime';
+import { createBatchCoalescer, createOutboxPublisher } from '../runtime';
 import { erpConfirmationMessage } from './erp-confirmation';
 import { afterAnswer, type IgnoredAnswer } from './erp-record.transitions';
 import { lockRecords, saveRecords } from './erp-records.store';
 import { classifyStorageError } from './erp-sync.errors';
 import { ERP_SYNC_NAME } from './options';
+import type { ErpAnswer, ErpRecord } from './types';
 
 export interface ErpWebhookRouteOptions {
   pool: Pool;
@@ -25,13 +26,16 @@ export interface ErpWebhookRouteOptions {
   toleranceSeconds?: number;
   /** Default `/erp/webhooks`. */
   path?: string;
-  /** Largest body accepted (default 64 KiB). */
+  /** Largest body accepted (default 2 MiB: a batch of 500 events with full-length ids and reasons). */
   maxBodyBytes?: number;
   /** Current time, epoch ms (default `Date.now`). */
   now?: () => number;
 }
 
-export const ERP_WEBHOOK_DEFAULTS = { path: '/erp/webhooks', toleranceSeconds: 300, maxBodyBytes: 64 * 1024 } as const;
+export const ERP_WEBHOOK_DEFAULTS = { path: '/erp/webhooks', toleranceSeconds: 300, maxBodyBytes: 2 * 1024 * 1024 } as const;
+
+/** Most events in one batched webhook. */
+const MAX_EVENTS = 500;
 
 const payloadSchema = z.object({
   event: z.enum(['journal_entry.confirmed', 'journal_entry.rejected']),
@@ -42,21 +46,49 @@ const payloadSchema = z.object({
   at: z.string().refine((value) => !Number.isNaN(Date.parse(value)), { message: 'must be an ISO-8601 time' }),
 });
 
+type Payload = z.infer<typeof payloadSchema>;
+
+/** A batched webhook: `{ events: [<payload>, …] }`. */
+const batchSchema = z.object({ events: z.array(payloadSchema).min(1).max(MAX_EVENTS) });
 type Outcome = { kind: 'accepted'; message: OutboxMessage } | { kind: 'ignored'; why: IgnoredAnswer | 'UNKNOWN_EXTERNAL_ID' };
+
+/** One webhook's answer on its way through the batch that records it. */
+interface Received {
+  payload: Payload;
+  outcome: Outcome | undefined;
+}
+
+function answerOf(payload: Payload): ErpAnswer {
+  return {
+    outcome: payload.status,
+    reason: payload.status === 'REJECTED' ? (payload.reason ?? 'rejected by the ERP') : null,
+    erpId: payload.id,
+    source: 'WEBHOOK',
+    at: Date.parse(payload.at),
+  };
+}
 
 /**
  * `POST /erp/webhooks`: the ERP's signed answers (see `integrations/erp` webhook.signature.ts).
  *
+ * The body is one payload `{ event, id, external_id, status, reason, at }` or a batch of them
+ * `{ events: [<payload>, …] }` (1–500 events, signed as one body).
+ *
  * - Unsigned, wrongly signed or malformed signature headers, or a timestamp outside the replay window:
- *   401, nothing changes. A signed body that is not a webhook payload: 400.
- * - Otherwise, in ONE transaction: lock the `erp_records` row of `external_id`, record the answer
- *   (CONFIRMED/REJECTED, answered via WEBHOOK) and append ErpConfirmation (source WEBHOOK, id
+ *   401, nothing changes. A signed body that is not a webhook payload, or a batch with any malformed
+ *   event: 400, nothing changes.
+ * - Otherwise, in ONE transaction for all the events of the request (shared with the requests that
+ *   arrive while the previous one commits; a failure there records each request alone), for each event
+ *   in order: lock the `erp_records` row of `external_id`, record the answer (CONFIRMED/REJECTED,
+ *   answered via WEBHOOK) and append ErpConfirmation (source WEBHOOK, id
  *   `deriveId(ledgerTransactionId, 'ErpConfirmation')`) to the outbox of producer `erp-sync`; after
  *   commit publish it (if that fails, the erp-sync role's outbox relay publishes it). 200 `accepted`.
  * - A record already answered (a duplicate or replayed webhook), cancelled, or the answer for another
  *   ERP entry of the same transaction: 200 `ignored`, nothing changes.
  * - An unknown `external_id`: 200 `ignored` and a warning in the log, not 404: the ERP retries every
  *   non-2xx, and no retry makes an unknown transaction known (reconciliation reports it as MISSING_IN_LEDGER).
+ * - A batch is answered 200 `{ status: 'accepted', results: [{ status: 'accepted' } | { status: 'ignored',
+ *   reason }] }`, one result per event in order; a single payload with its own result as above.
  */
 export function createErpWebhookRoute(options: ErpWebhookRouteOptions): HttpRoute {
   const toleranceSeconds = options.toleranceSeconds ?? ERP_WEBHOOK_DEFAULTS.toleranceSeconds;
@@ -68,26 +100,49 @@ export function createErpWebhookRoute(options: ErpWebhookRouteOptions): HttpRout
   // Publishes after commit only; the relay of these rows runs in the erp-sync role.
   const outbox = createOutboxPublisher({ pool: options.pool, transport: options.transport, producer: ERP_SYNC_NAME, logger: options.logger });
 
-  async function record(payload: z.infer<typeof payloadSchema>): Promise<Outcome> {
-    const answer = {
-      outcome: payload.status,
-      reason: payload.status === 'REJECTED' ? (payload.reason ?? 'rejected by the ERP') : null,
-      erpId: payload.id,
-      source: 'WEBHOOK' as const,
-      at: Date.parse(payload.at),
-    };
-    return withTransaction(options.pool, async (connection) => {
-      const current = (await lockRecords(connection, [payload.external_id])).get(payload.external_id);
-      if (current === undefined) return { kind: 'ignored', why: 'UNKNOWN_EXTERNAL_ID' };
+  /**
+   * Records the answers of webhooks that arrived together in ONE transaction (see the coalescer
+   * below): lock their records, apply each answer in arrival order, save, append the confirmations
+   * to the outbox; after commit publish them. Sets each item's outcome.
+   */
+  async function recordAll(items: readonly Received[]): Promise<void> {
+    for (const item of items) item.outcome = undefined;
+    const messages = await withTransaction(options.pool, async (connection, writes) => {
+      const records = await lockRecords(connection, [...new Set(items.map((i) => i.payload.external_id))]);
       const at = now();
-      const next = afterAnswer(current, answer, at);
-      if ('ignored' in next) return { kind: 'ignored', why: next.ignored };
-      await saveRecords(connection, [next.record]);
-      const message = erpConfirmationMessage(options.codec, next.record, answer, at);
-      await appendOutbox(connection, ERP_SYNC_NAME, [message]);
-      return { kind: 'accepted', message };
+      const changed = new Map<string, ErpRecord>();
+      const out: OutboxMessage[] = [];
+      for (const item of items) {
+        const { payload } = item;
+        const current = records.get(payload.external_id);
+        if (current === undefined) {
+          item.outcome = { kind: 'ignored', why: 'UNKNOWN_EXTERNAL_ID' };
+          continue;
+        }
+        const answer = answerOf(payload);
+        const next = afterAnswer(current, answer, at);
+        if ('ignored' in next) {
+          item.outcome = { kind: 'ignored', why: next.ignored };
+          continue;
+        }
+        records.set(payload.external_id, next.record);
+        changed.set(payload.external_id, next.record);
+        const message = erpConfirmationMessage(options.codec, next.record, answer, at);
+        out.push(message);
+        item.outcome = { kind: 'accepted', message };
+      }
+      await saveRecords(writes, [...changed.values()]);
+      await appendOutbox(writes, ERP_SYNC_NAME, out);
+      return out;
     });
+    // Never rejects: committed outputs the publish misses are published by the erp-sync role's relay.
+    await outbox.publish(messages);
   }
+  // Webhooks arrive many at once under load (one answer or a batch per request): one transaction for all of them.
+  const recorder = createBatchCoalescer<Received>(recordAll, {
+    maxMessages: 500,
+    onMergedFailure: (err, batches) => log.warn({ err, webhooks: batches }, 'recording webhooks together failed; recording each alone'),
+  });
 
   async function handler(request: IncomingMessage): Promise<HttpReply> {
     const body = await readBody(request, maxBodyBytes);
@@ -104,34 +159,50 @@ export function createErpWebhookRoute(options: ErpWebhookRouteOptions): HttpRout
       log.warn({ problem: check.problem }, 'ERP webhook refused');
       return { status: 401, body: { error: 'unauthorized' } };
     }
-    const parsed = payloadSchema.safeParse(parseJson(body));
-    const consistent = parsed.success && (parsed.data.event === 'journal_entry.confirmed') === (parsed.data.status === 'CONFIRMED');
-    if (!parsed.success || !consistent) {
-      log.warn({ issues: parsed.success ? 'event and status disagree' : parsed.error.issues.slice(0, 3) }, 'ERP webhook with a malformed payload');
+    const payloads = payloadsOf(parseJson(body));
+    if (!payloads.ok) {
+      log.warn({ issues: payloads.issues }, 'ERP webhook with a malformed payload');
       return { status: 400, body: { error: 'malformed webhook payload' } };
     }
-    let outcome: Outcome;
+    const items: Received[] = payloads.events.map((payload) => ({ payload, outcome: undefined }));
     try {
-      outcome = await record(parsed.data);
+      await recorder.handle(items);
     } catch (err) {
       throw classifyStorageError(err);
     }
-    const context = { externalId: parsed.data.external_id, erpId: parsed.data.id, status: parsed.data.status };
+    const results = items.map((item) => resultOf(item));
+    if (payloads.batch) return { status: 200, body: { status: 'accepted', results } };
+    const [result] = results;
+    if (result === undefined) throw new Error('ERP webhook: the answer was not recorded');
+    return { status: 200, body: result };
+  }
+
+  /** The answer for one recorded event, logged. */
+  function resultOf(item: Received): { status: 'accepted' } | { status: 'ignored'; reason: IgnoredAnswer | 'UNKNOWN_EXTERNAL_ID' } {
+    const { payload, outcome } = item;
+    if (outcome === undefined) throw new Error('ERP webhook: the answer was not recorded');
+    const context = { externalId: payload.external_id, erpId: payload.id, status: payload.status };
     if (outcome.kind === 'ignored') {
       if (outcome.why === 'UNKNOWN_EXTERNAL_ID' || outcome.why === 'OTHER_ERP_ENTRY') log.warn({ ...context, why: outcome.why }, 'ERP webhook ignored');
       else log.info({ ...context, why: outcome.why }, 'ERP webhook ignored');
-      return { status: 200, body: { status: 'ignored', reason: outcome.why } };
+      return { status: 'ignored', reason: outcome.why };
     }
-    log.info(context, 'ERP answer recorded');
-    try {
-      await outbox.publish([outcome.message]);
-    } catch (err) {
-      log.warn({ err, ...context }, 'publishing the ERP confirmation failed; the outbox relay will publish it');
-    }
-    return { status: 200, body: { status: 'accepted' } };
+    log.debug(context, 'ERP answer recorded');
+    return { status: 'accepted' };
   }
 
   return { method: 'POST', path: options.path ?? ERP_WEBHOOK_DEFAULTS.path, handler };
+}
+
+/** The events of a body: one payload, or a batch; not ok when the body or any event is malformed. */
+function payloadsOf(json: unknown): { ok: true; batch: boolean; events: Payload[] } | { ok: false; issues: unknown } {
+  const batch = typeof json === 'object' && json !== null && !Array.isArray(json) && 'events' in json;
+  const parsed = batch ? batchSchema.safeParse(json) : payloadSchema.safeParse(json);
+  if (!parsed.success) return { ok: false, issues: parsed.error.issues.slice(0, 3) };
+  const events = 'events' in parsed.data ? parsed.data.events : [parsed.data];
+  const inconsistent = events.findIndex((p) => (p.event === 'journal_entry.confirmed') !== (p.status === 'CONFIRMED'));
+  if (inconsistent >= 0) return { ok: false, issues: batch ? `event ${inconsistent}: event and status disagree` : 'event and status disagree' };
+  return { ok: true, batch, events };
 }
 
 function header(request: IncomingMessage, name: string): string | undefined {

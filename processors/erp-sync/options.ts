@@ -5,7 +5,7 @@ import { ErpSyncError } from './erp-sync.errors';
 export interface ErpSyncOptions {
   /** [ERP_SYNC_BATCH_SIZE] rows one sender or poller round claims (default 50). */
   batchSize?: number;
-  /** [ERP_MAX_CONCURRENT] ERP calls in flight at once per round (default 8). */
+  /** [ERP_MAX_CONCURRENT] ERP requests in flight at once per round: batch creates (up to 100 entries each), cancels, polls (default 8). */
   maxConcurrent?: number;
   /**
    * [ERP_SYNC_LEASE_MS] how long a claimed row is left alone by other erp-sync processes while this one

@@ -43,28 +43,28 @@ export interface RoundSpec<O> {
   /** Records in these statuses whose `next_attempt_at` is due. */
   statuses: readonly ErpRecordStatus[];
   batchSize: number;
-  maxConcurrent: number;
   leaseMs: number;
-  call(record: ErpRecord): Promise<O>;
+  /** Calls the ERP for the claimed records (one call each, or batched); one outcome per record, in order. */
+  callAll(records: readonly ErpRecord[]): Promise<O[]>;
   transition(current: ErpRecord, outcome: O, now: number): Transition;
 }
 
 /**
- * One round of work on due records: claim (lease) them, call the ERP for each with at most
- * `maxConcurrent` calls in flight, then in ONE transaction lock them again, apply each outcome to the
- * record as it is now, and append the ErpConfirmations of the answers learned to the outbox; publish
- * after commit. While the circuit is open nothing is claimed; half-open, one record is (the probe).
+ * One round of work on due records: claim (lease) them, call the ERP for them (`spec.callAll`: the
+ * sender batches its creates, the poller calls per record), then in ONE transaction lock them again,
+ * apply each outcome to the record as it is now, and append the ErpConfirmations of the answers
+ * learned to the outbox; publish after commit. While the circuit is open nothing is claimed; half-open, one record is (the probe).
  */
 export async function runRecordRound<O>(deps: RoundDeps, spec: RoundSpec<O>): Promise<RoundResult> {
   if (!deps.breaker.canAttempt()) return { more: false, waitMs: deps.breaker.msUntilAttempt() };
   const limit = deps.breaker.state() === 'CLOSED' ? spec.batchSize : 1;
   const claimed = await claimDue(deps.pool, { statuses: spec.statuses, now: deps.now(), limit, leaseMs: spec.leaseMs });
   if (claimed.length === 0) return { more: false };
-  const outcomes = await mapLimited(claimed, spec.maxConcurrent, (record) => spec.call(record));
+  const outcomes = await spec.callAll(claimed);
   const byId = new Map(claimed.map((record, index) => [record.ledgerTransactionId, outcomes[index]]));
   let messages: ReturnType<typeof erpConfirmationMessage>[];
   try {
-    messages = await withTransaction(deps.pool, async (connection) => {
+    messages = await withTransaction(deps.pool, async (connection, writes) => {
       const at = deps.now();
       const current = await lockRecords(connection, [...byId.keys()]);
       const changed: ErpRecord[] = [];
@@ -76,8 +76,8 @@ export async function runRecordRound<O>(deps: RoundDeps, spec: RoundSpec<O>): Pr
         if (next.record !== record) changed.push(next.record);
         if (next.answer !== null) out.push(erpConfirmationMessage(deps.codec, next.record, next.answer, at));
       }
-      await saveRecords(connection, changed);
-      await appendOutbox(connection, ERP_SYNC_NAME, out);
+      await saveRecords(writes, changed);
+      await appendOutbox(writes, ERP_SYNC_NAME, out);
       return out;
     });
   } catch (err) {

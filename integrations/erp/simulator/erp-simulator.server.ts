@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { entryProblem, fromWireRequest, toWireEntry, wireEntryRequest } from '../journal-entry.wire';
+import { entryProblem, fromWireRequest, toWireEntry, WIRE_LIMITS, wireBatchRequest, wireEntryRequest } from '../journal-entry.wire';
 import type { JournalEntry } from '../types';
 import { JournalBook, rejectionFor, type ListPosition } from './journal.book';
 import { applySettings, ERP_SIMULATOR_DEFAULTS, initialSettings, resolvePageSize, type ErpSimulatorOptions, type SimulatorSettings } from './options';
@@ -12,7 +12,11 @@ interface Reply {
   body: unknown;
 }
 
-const MAX_BODY_BYTES = 1024 * 1024;
+/** What a create of one entry ends with, for the single and the batch endpoint alike. */
+type CreateResult = { status: 202 | 200; entry: JournalEntry } | { status: 400 | 409 | 422; error: { code: string; message: string } };
+
+/** Room for a full batch (100 entries) of large entries. */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** Most recent requests kept for `state.requests()` (a long-running simulator does not grow without bound). */
 const LOG_LIMIT = 10_000;
 const ENTRY_PATH = /^\/journal-entries\/([^/]+)$/;
@@ -25,14 +29,20 @@ const CANCEL_PATH = /^\/journal-entries\/([^/]+)\/cancel$/;
  *   [{ account, debit_minor, credit_minor }], occurred_at }`): 202 `{ id, status: 'PENDING' }`; the same
  *   key and body again: 200 with the entry as it stands; the same key with another body: 409; a body
  *   that is not a balanced entry of integer amounts: 422 `{ code, message }`; no key: 400.
+ * - `POST /journal-entries/batch` (body `{ entries: [{ idempotency_key, <a single create's body> }] }`,
+ *   1–100 entries): 200 `{ results: [{ status, entry?: { id, status, reason }, error?: { code, message } }] }`,
+ *   each entry handled exactly as a single create with that key (same idempotency, validation and
+ *   rejection rules, statuses 202/200/409/422/400); more than 100 entries or not that shape: 400.
  * - `GET /journal-entries/{id}`; `GET /journal-entries?since=ISO&until=ISO[&cursor=&limit=]` (by
  *   `occurred_at` in [since, until), oldest first, paged by an opaque cursor); `POST
  *   /journal-entries/{id}/cancel` (PENDING or CONFIRMED → CANCELLED; REJECTED → 409).
  *
  * Every answer waits `latencyMs`; a share `failureRate` of requests, and all of them during an
- * `outage`, get 503. `confirmDelayMs` after a create the entry is decided: REJECTED if a rejection rule
- * matches (with the rule's reason), CONFIRMED otherwise; then a signed webhook reports it (see
- * `webhook.dispatcher.ts`). Entries matching a validation rule are refused at once (422 REFUSED_BY_RULE).
+ * `outage`, get 503 (a batch is one request: it waits once and fails as a whole). `confirmDelayMs`
+ * after a create the entry is decided: REJECTED if a rejection rule matches (with the rule's reason),
+ * CONFIRMED otherwise; then a signed webhook reports it, the decisions due together in one delivery
+ * `{ events: [...] }` (see `webhook.dispatcher.ts`). Entries matching a validation rule are refused at
+ * once (422 REFUSED_BY_RULE).
  */
 export function createErpSimulator(options: ErpSimulatorOptions = {}): ErpSimulator {
   let settings: SimulatorSettings = initialSettings(options);
@@ -69,12 +79,13 @@ export function createErpSimulator(options: ErpSimulatorOptions = {}): ErpSimula
     decideNow(id, reason === null ? 'CONFIRMED' : 'REJECTED', reason);
   }
 
-  function scheduleDecision(id: string): void {
+  /** One timer for the entries of one request: they are decided together, and their webhooks go out together. */
+  function scheduleDecisions(ids: readonly string[]): void {
     const delay = settings.confirmDelayMs;
-    if (delay === null) return;
+    if (delay === null || ids.length === 0) return;
     const timer = setTimeout(() => {
       decisionTimers.delete(timer);
-      decideByRules(id);
+      for (const id of ids) decideByRules(id);
     }, delay);
     decisionTimers.add(timer);
   }
@@ -105,6 +116,7 @@ export function createErpSimulator(options: ErpSimulatorOptions = {}): ErpSimula
       if (method === 'GET') return list(url);
       return notAllowed();
     }
+    if (path === '/journal-entries/batch') return method === 'POST' ? createBatch(body) : notAllowed();
     const cancelMatch = CANCEL_PATH.exec(path);
     if (cancelMatch?.[1] !== undefined) {
       if (method !== 'POST') return notAllowed();
@@ -124,29 +136,53 @@ export function createErpSimulator(options: ErpSimulatorOptions = {}): ErpSimula
 
   function create(req: IncomingMessage, body: Buffer): Reply {
     const key = req.headers['idempotency-key'];
-    if (typeof key !== 'string' || key.length === 0 || key.length > 255) return error(400, 'IDEMPOTENCY_KEY_REQUIRED', 'send an Idempotency-Key header (1-255 characters)');
-    let json: unknown;
-    try {
-      json = JSON.parse(body.toString('utf8')) as unknown;
-    } catch {
-      return error(400, 'MALFORMED_JSON', 'the body is not JSON');
+    if (!validKey(key)) return error(400, 'IDEMPOTENCY_KEY_REQUIRED', 'send an Idempotency-Key header (1-255 characters)');
+    const json = parseJson(body);
+    if (json === undefined) return error(400, 'MALFORMED_JSON', 'the body is not JSON');
+    const result = createOne(key, json);
+    if ('error' in result) return { status: result.status, body: result.error };
+    if (result.status === 202) scheduleDecisions([result.entry.id]);
+    return { status: result.status, body: result.status === 202 ? { id: result.entry.id, status: result.entry.status } : toWireEntry(result.entry) };
+  }
+
+  function createBatch(body: Buffer): Reply {
+    const json = parseJson(body);
+    if (json === undefined) return error(400, 'MALFORMED_JSON', 'the body is not JSON');
+    const parsed = wireBatchRequest.safeParse(json);
+    if (!parsed.success) {
+      const entries = typeof json === 'object' && json !== null && 'entries' in json ? json.entries : undefined;
+      if (Array.isArray(entries) && entries.length > WIRE_LIMITS.maxBatch) return error(400, 'BATCH_TOO_LARGE', `a batch holds at most ${WIRE_LIMITS.maxBatch} entries`);
+      return error(400, 'INVALID_BATCH', `the body must be { entries: [...] } with 1-${WIRE_LIMITS.maxBatch} entry objects`);
     }
+    const created: string[] = [];
+    const results = parsed.data.entries.map((item) => {
+      const key = item.idempotency_key;
+      const result = validKey(key) ? createOne(key, item) : { status: 400 as const, error: { code: 'IDEMPOTENCY_KEY_REQUIRED', message: 'give each entry an idempotency_key (1-255 characters)' } };
+      if ('error' in result) return { status: result.status, error: result.error };
+      if (result.status === 202) created.push(result.entry.id);
+      return { status: result.status, entry: { id: result.entry.id, status: result.entry.status, reason: result.entry.reason } };
+    });
+    scheduleDecisions(created);
+    return { status: 200, body: { results } };
+  }
+
+  /** Creates one entry (`json` is a single create's body; other fields are ignored) under `key`. */
+  function createOne(key: string, json: unknown): CreateResult {
     const parsed = wireEntryRequest.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return error(422, 'INVALID_ENTRY', `${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+      return { status: 422, error: { code: 'INVALID_ENTRY', message: `${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}` } };
     }
     const problem = entryProblem(parsed.data);
-    if (problem !== null) return error(422, problem.code, problem.message);
+    if (problem !== null) return { status: 422, error: problem };
     const request = fromWireRequest(parsed.data);
     const refusal = rejectionFor(request, settings.validationRules);
-    if (refusal !== null) return error(422, 'REFUSED_BY_RULE', refusal);
-    // zod's output has the schema's key order, so the fingerprint does not depend on the client's.
+    if (refusal !== null) return { status: 422, error: { code: 'REFUSED_BY_RULE', message: refusal } };
+    // zod's output has the schema's key order (and only its keys), so the fingerprint depends neither on
+    // the client's key order nor on the endpoint (a batch item carries its idempotency_key too).
     const outcome = book.create(key, JSON.stringify(parsed.data), request, now());
-    if (outcome.kind === 'conflict') return error(409, 'IDEMPOTENCY_CONFLICT', `the key was used for entry ${outcome.id} with another body`);
-    if (outcome.kind === 'replayed') return { status: 200, body: toWireEntry(outcome.entry) };
-    scheduleDecision(outcome.entry.id);
-    return { status: 202, body: { id: outcome.entry.id, status: outcome.entry.status } };
+    if (outcome.kind === 'conflict') return { status: 409, error: { code: 'IDEMPOTENCY_CONFLICT', message: `the key was used for entry ${outcome.id} with another body` } };
+    return { status: outcome.kind === 'replayed' ? 200 : 202, entry: outcome.entry };
   }
 
   function list(url: URL): Reply {
@@ -237,6 +273,18 @@ export function createErpSimulator(options: ErpSimulatorOptions = {}): ErpSimula
 
 function error(status: number, code: string, message: string): Reply {
   return { status, body: { code, message } };
+}
+
+function validKey(key: unknown): key is string {
+  return typeof key === 'string' && key.length > 0 && key.length <= 255;
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function notAllowed(): Reply {

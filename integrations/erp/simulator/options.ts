@@ -29,6 +29,10 @@ export interface SimulatorWebhookOptions {
   maxBackoffMs?: number;
   /** Deadline of one delivery (default 5,000 ms). */
   timeoutMs?: number;
+  /** Most decisions in one delivery (default 100; the gateway's route takes up to 500). */
+  maxBatch?: number;
+  /** How long the first queued decision waits for others to join its delivery (default 5 ms). */
+  batchWaitMs?: number;
 }
 
 export interface ErpSimulatorOptions {
@@ -65,6 +69,8 @@ export const ERP_SIMULATOR_DEFAULTS = {
   webhookInitialBackoffMs: 200,
   webhookMaxBackoffMs: 5_000,
   webhookTimeoutMs: 5_000,
+  webhookMaxBatch: 100,
+  webhookBatchWaitMs: 5,
 } as const;
 
 const MAX_TIMER_MS = 2_147_483_647;
@@ -90,6 +96,8 @@ const webhookSchema = z
     initialBackoffMs: ms.optional(),
     maxBackoffMs: ms.optional(),
     timeoutMs: ms.min(1).optional(),
+    maxBatch: z.number().int().min(1).max(500).optional(),
+    batchWaitMs: ms.optional(),
   })
   .strict();
 
@@ -129,6 +137,8 @@ export function applySettings(current: SimulatorSettings, patch: SimulatorSettin
             initialBackoffMs: webhook.initialBackoffMs ?? ERP_SIMULATOR_DEFAULTS.webhookInitialBackoffMs,
             maxBackoffMs: webhook.maxBackoffMs ?? ERP_SIMULATOR_DEFAULTS.webhookMaxBackoffMs,
             timeoutMs: webhook.timeoutMs ?? ERP_SIMULATOR_DEFAULTS.webhookTimeoutMs,
+            maxBatch: webhook.maxBatch ?? ERP_SIMULATOR_DEFAULTS.webhookMaxBatch,
+            batchWaitMs: webhook.batchWaitMs ?? ERP_SIMULATOR_DEFAULTS.webhookBatchWaitMs,
           };
   }
   return next;

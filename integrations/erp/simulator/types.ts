@@ -10,7 +10,7 @@ export interface SimulatorRequest {
   at: number;
 }
 
-/** The body of a webhook. */
+/** One decision reported by webhook: an element of a delivery's `{ events: [...] }` body. */
 export interface WebhookPayload {
   event: 'journal_entry.confirmed' | 'journal_entry.rejected';
   id: string;
@@ -21,7 +21,7 @@ export interface WebhookPayload {
   at: string;
 }
 
-/** One attempt to deliver a webhook. */
+/** One event's part in one delivery attempt (a delivery of n events logs n of these per attempt). */
 export interface WebhookDelivery {
   entryId: string;
   event: WebhookPayload['event'];
@@ -53,7 +53,7 @@ export interface ErpSimulatorState {
   forget(id: string): void;
   /** Requests answered so far (the latest 10,000), oldest first. */
   requests(): readonly SimulatorRequest[];
-  /** Webhook delivery attempts so far (the latest 10,000), oldest first. */
+  /** Webhook delivery attempts so far, one record per event and attempt (the latest 10,000), oldest first. */
   webhookDeliveries(): readonly WebhookDelivery[];
 }
 

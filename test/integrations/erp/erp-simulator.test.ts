@@ -215,7 +215,7 @@ describe('ERP simulator over HTTP', () => {
     const smallId = (await client.createJournalEntry(small, small.externalId)).id;
     const bigId = (await client.createJournalEntry(big, big.externalId)).id;
     await waitFor(() => sim.state.webhookDeliveries().length === 2, 'two webhooks');
-    const bodies = receiver.received.map((r) => JSON.parse(r.body) as Record<string, unknown>);
+    const bodies = receiver.received.flatMap((r) => (JSON.parse(r.body) as { events: Record<string, unknown>[] }).events);
     expect(bodies).toEqual(
       expect.arrayContaining([
         { event: 'journal_entry.confirmed', id: smallId, external_id: small.externalId, status: 'CONFIRMED', reason: null, at: expect.any(String) as unknown },
@@ -286,13 +286,163 @@ describe('ERP simulator over HTTP', () => {
     started.push(role);
     const client = createHttpErpClient({ baseUrl: role.url });
     for (const request of [entry(50), entry(150), entry(50, { memo: 'FRAUD' })]) await client.createJournalEntry(request, request.externalId);
-    await waitFor(() => receiver.received.length === 3, 'three webhooks');
-    const statuses = receiver.received.map((r) => (JSON.parse(r.body) as { status: string; reason: string | null }));
-    expect(statuses.map((x) => x.status).sort()).toEqual(['CONFIRMED', 'REJECTED', 'REJECTED']);
+    const events = (): { status: string }[] => receiver.received.flatMap((r) => (JSON.parse(r.body) as { events: { status: string }[] }).events);
+    await waitFor(() => events().length === 3, 'three webhook events');
+    expect(events().map((x) => x.status).sort()).toEqual(['CONFIRMED', 'REJECTED', 'REJECTED']);
 
     const sim = createErpSimulator();
     expect(() => sim.state.configure({ failureRate: 2 })).toThrow(expect.objectContaining({ code: 'ERP_INVALID_OPTIONS' }) as Error);
     expect(() => sim.state.configure({ rejectionRules: [{}] })).toThrow(/needs memoContains, amountAbove or account/);
     expect(() => createErpSimulator({ latencyMs: -1 })).toThrow(/latencyMs/);
+  });
+  async function postBatch(url: string, body: unknown): Promise<{ status: number; body: unknown }> {
+    const res = await fetch(`${url}/journal-entries/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    return { status: res.status, body: await res.json() };
+  }
+
+  function wire(request: ReturnType<typeof entry>, key: string): Record<string, unknown> {
+    return {
+      idempotency_key: key,
+      external_id: request.externalId,
+      memo: request.memo,
+      currency: request.currency,
+      lines: request.lines.map((l) => ({ account: l.account, debit_minor: l.debitMinor, credit_minor: l.creditMinor })),
+      occurred_at: new Date(request.occurredAt).toISOString(),
+    };
+  }
+
+  it('batch: keeps idempotency across single and batch creates (202 new, 200 replay, 409 another body), item by item', async () => {
+    const { sim, client } = await simulator();
+    const first = entry(100);
+    const single = await client.createJournalEntry(first, 'key-1');
+    const second = entry(200);
+    const outcomes = await client.createJournalEntries([
+      { entry: first, idempotencyKey: 'key-1' },
+      { entry: second, idempotencyKey: 'key-2' },
+      { entry: entry(300), idempotencyKey: 'key-1' },
+      { entry: second, idempotencyKey: 'key-2' },
+    ]);
+    expect(outcomes[0]).toEqual({ ok: true, value: { ...single, replayed: true } });
+    expect(outcomes[1]).toEqual({ ok: true, value: { id: expect.stringMatching(/^je_/) as unknown, status: 'PENDING', reason: null, replayed: false } });
+    expect(outcomes[2]).toMatchObject({ ok: false, error: { code: 'ERP_IDEMPOTENCY_CONFLICT', status: 409, erpCode: 'IDEMPOTENCY_CONFLICT' } });
+    const secondId = outcomes[1]?.ok === true ? outcomes[1].value.id : '';
+    // The same key twice in one batch: the second is a replay of the first.
+    expect(outcomes[3]).toEqual({ ok: true, value: { id: secondId, status: 'PENDING', reason: null, replayed: true } });
+    // And a single create with a key first used in a batch answers the batch's entry.
+    expect(await client.createJournalEntry(second, 'key-2')).toEqual({ id: secondId, status: 'PENDING', reason: null, replayed: true });
+    expect(sim.state.entries()).toHaveLength(2);
+    expect(sim.state.requests().map((r) => [r.path, r.status])).toEqual([
+      ['/journal-entries', 202],
+      ['/journal-entries/batch', 200],
+      ['/journal-entries', 200],
+    ]);
+  });
+
+  it('batch: applies validation and rejection rules to each item on its own; an item without a key gets 400', async () => {
+    const { sim } = await simulator({ validationRules: [{ account: 'unknown-account', reason: 'UNKNOWN_ACCOUNT' }], rejectionRules: [{ amountAbove: 500, reason: 'LIMIT_EXCEEDED' }] });
+    const fine = entry(100);
+    const big = entry(900);
+    const refused = entry(10);
+    refused.lines[0] = { account: 'unknown-account', debitMinor: 10, creditMinor: 0 };
+    const unbalanced = { ...wire(entry(10), 'k-unbalanced'), lines: [{ account: 'a', debit_minor: 10, credit_minor: 0 }, { account: 'b', debit_minor: 0, credit_minor: 9 }] };
+    const noKey = wire(entry(10), 'x');
+    delete noKey.idempotency_key;
+    const answer = await postBatch(sim.url, { entries: [wire(fine, 'k-fine'), wire(refused, 'k-refused'), unbalanced, { ...wire(entry(10), 'k-bad'), currency: 'euro' }, noKey, wire(big, 'k-big')] });
+    expect(answer.status).toBe(200);
+    const { results } = answer.body as { results: { status: number; entry?: { id: string; status: string; reason: string | null }; error?: { code: string } }[] };
+    expect(results.map((r) => [r.status, r.entry?.status ?? r.error?.code])).toEqual([
+      [202, 'PENDING'],
+      [422, 'REFUSED_BY_RULE'],
+      [422, 'UNBALANCED'],
+      [422, 'INVALID_ENTRY'],
+      [400, 'IDEMPOTENCY_KEY_REQUIRED'],
+      [202, 'PENDING'],
+    ]);
+    expect(results[0]?.entry).toEqual({ id: expect.stringMatching(/^je_/) as unknown, status: 'PENDING', reason: null });
+    expect(sim.state.entries()).toHaveLength(2);
+    // Decided later, each by the rules.
+    expect(sim.state.settlePending()).toBe(2);
+    expect(sim.state.entry(results[0]?.entry?.id ?? '')).toMatchObject({ status: 'CONFIRMED' });
+    expect(sim.state.entry(results[5]?.entry?.id ?? '')).toMatchObject({ status: 'REJECTED', reason: 'LIMIT_EXCEEDED' });
+  });
+
+  it('batch: answers 400 to more than 100 entries or a malformed batch, creating nothing', async () => {
+    const { sim } = await simulator();
+    const entries = Array.from({ length: 101 }, (_, i) => wire(entry(10 + i), `k${i}`));
+    expect(await postBatch(sim.url, { entries })).toEqual({ status: 400, body: { code: 'BATCH_TOO_LARGE', message: expect.any(String) as unknown } });
+    for (const body of ['{', 'null', [], {}, { entries: [] }, { entries: 'all' }, { entries: [1, 2] }, { entries: [[]] }]) {
+      const answer = await postBatch(sim.url, body);
+      expect(answer.status).toBe(400);
+    }
+    expect(sim.state.entries()).toHaveLength(0);
+    // Exactly 100 is fine.
+    expect((await postBatch(sim.url, { entries: entries.slice(0, 100) })).status).toBe(200);
+    expect(sim.state.entries()).toHaveLength(100);
+  });
+
+  it('batch: waits the latency once per request, and the failure rate fails the whole batch with 503', async () => {
+    const draws = [0.1, 0.9];
+    const { sim, client } = await simulator({ latencyMs: 60, failureRate: 0.5, random: () => draws.shift() ?? 0.9 });
+    const items = Array.from({ length: 20 }, () => entry()).map((e) => ({ entry: e, idempotencyKey: e.externalId }));
+    const failed = await rejectionOf(client.createJournalEntries(items), isErpError);
+    expect(failed).toMatchObject({ code: 'ERP_UNAVAILABLE', retryable: true, status: 503 });
+    expect(sim.state.entries()).toHaveLength(0);
+    const started = performance.now();
+    const outcomes = await client.createJournalEntries(items);
+    const elapsed = performance.now() - started;
+    expect(outcomes.every((o) => o.ok && !o.value.replayed)).toBe(true);
+    expect(elapsed).toBeGreaterThanOrEqual(55);
+    expect(elapsed).toBeLessThan(20 * 60);
+    expect(sim.state.requests().map((r) => r.status)).toEqual([503, 200]);
+    expect(sim.state.entries()).toHaveLength(20);
+  });
+
+  it('delivers the decisions that become due together in ONE signed webhook { events: [...] }, one delivery record per event', async () => {
+    const receiver = await startWebhookReceiver();
+    started.push({ stop: () => receiver.close() });
+    const secret = 'whsec_batch';
+    const { sim, client } = await simulator({ confirmDelayMs: 30, webhook: { url: receiver.url, secret }, rejectionRules: [{ amountAbove: 500 }] });
+    const requests = [entry(100), entry(900), entry(200), entry(300), entry(600)];
+    const outcomes = await client.createJournalEntries(requests.map((e) => ({ entry: e, idempotencyKey: e.externalId })));
+    const ids = outcomes.map((o) => (o.ok ? o.value.id : ''));
+    await waitFor(() => sim.state.webhookDeliveries().length === 5, 'five delivery records');
+    expect(receiver.received).toHaveLength(1);
+    const [hook] = receiver.received;
+    if (hook === undefined) throw new Error('no webhook');
+    const body = JSON.parse(hook.body) as { events: { id: string; external_id: string; status: string }[] };
+    expect(Object.keys(body)).toEqual(['events']);
+    expect(body.events.map((e) => [e.id, e.external_id, e.status])).toEqual(requests.map((r, i) => [ids[i], r.externalId, r.lines[0] !== undefined && r.lines[0].debitMinor > 500 ? 'REJECTED' : 'CONFIRMED']));
+    const timestamp = hook.headers[ERP_TIMESTAMP_HEADER];
+    const signature = hook.headers[ERP_SIGNATURE_HEADER];
+    const check = verifyErpWebhook({
+      secret,
+      timestamp: typeof timestamp === 'string' ? timestamp : undefined,
+      signature: typeof signature === 'string' ? signature : undefined,
+      body: Buffer.from(hook.body),
+      nowSeconds: Math.floor(Date.now() / 1000),
+      toleranceSeconds: 300,
+    });
+    expect(check.ok).toBe(true);
+    expect(sim.state.webhookDeliveries().map((d) => [d.entryId, d.attempt, d.status])).toEqual(ids.map((id) => [id, 1, 200]));
+
+    // Decisions made at once (settlePending) go out together too, at most maxBatch per delivery.
+    sim.state.configure({ confirmDelayMs: null, webhook: { url: receiver.url, secret, maxBatch: 2 } });
+    await client.createJournalEntries([entry(1), entry(2), entry(3)].map((e) => ({ entry: e, idempotencyKey: e.externalId })));
+    expect(sim.state.settlePending()).toBe(3);
+    await waitFor(() => sim.state.webhookDeliveries().length === 8, 'three more delivery records');
+    expect(receiver.received.slice(1).map((r) => (JSON.parse(r.body) as { events: unknown[] }).events.length).sort()).toEqual([1, 2]);
+  });
+
+  it('retries a batched delivery as a whole: the same body each attempt, every event logged per attempt', async () => {
+    const flaky = await startWebhookReceiver([503, 200]);
+    started.push({ stop: () => flaky.close() });
+    const { sim, client } = await simulator({ webhook: { url: flaky.url, secret: 's', initialBackoffMs: 20, maxAttempts: 3 } });
+    const outcomes = await client.createJournalEntries([entry(1), entry(2), entry(3)].map((e) => ({ entry: e, idempotencyKey: e.externalId })));
+    expect(sim.state.settlePending()).toBe(3);
+    await waitFor(() => sim.state.webhookDeliveries().length === 6, 'two attempts of three events');
+    expect(flaky.received).toHaveLength(2);
+    expect(flaky.received[0]?.body).toBe(flaky.received[1]?.body);
+    const ids = outcomes.map((o) => (o.ok ? o.value.id : ''));
+    expect(sim.state.webhookDeliveries().map((d) => [d.entryId, d.attempt, d.status])).toEqual([...ids.map((id) => [id, 1, 503]), ...ids.map((id) => [id, 2, 200])]);
   });
 });

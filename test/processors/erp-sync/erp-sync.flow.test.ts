@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { JournalEntryRequest } from '../../../integrations/erp';
 import { erpConfirmationId, createErpSender, createCircuitBreaker, resolveErpSyncOptions } from '../../../processors/erp-sync';
 import { createOutboxPublisher } from '../../../processors/runtime';
 import { TOPICS } from '../../../schemas';
@@ -245,8 +246,120 @@ describe('erp-sync: ledger transactions to the ERP and its answers back', () => 
     } finally {
       await Promise.all(senders.map((s) => s.stop()));
     }
+    // Each round sends its claimed records in one batch request (at most batchSize = 3 of them).
     const posts = h.sim.state.requests().filter((r) => r.method === 'POST');
-    expect(posts.map((p) => p.status)).toEqual(Array.from({ length: 30 }, () => 202));
+    expect(posts.every((p) => p.path === '/journal-entries/batch' && p.status === 200)).toBe(true);
+    expect(posts.length).toBeGreaterThanOrEqual(10);
+    expect(posts.length).toBeLessThan(30);
     for (const id of ids) expect(h.sim.state.entriesFor(id)).toHaveLength(1);
+  });
+  /** A sender of its own (not started: rounds run by `runOnce`), with its breaker. */
+  function standaloneSender(harness: ErpHarness, breakerThreshold: number): { sender: ReturnType<typeof createErpSender>; breaker: ReturnType<typeof createCircuitBreaker> } {
+    const options = resolveErpSyncOptions({ ...FAST_ERP_SYNC, batchSize: 50 });
+    const outbox = createOutboxPublisher({ pool: harness.pool, transport: harness.transport, producer: 'erp-sync', logger: silentLogger });
+    const breaker = createCircuitBreaker({ failureThreshold: breakerThreshold, cooldownMs: 10_000 });
+    return { sender: createErpSender({ pool: harness.pool, codec, outbox, logger: silentLogger, breaker, erp: harness.erp, options }), breaker };
+  }
+
+  function held(ledgerTransactionId: string, walletId: string, amount: number, status: 'HELD' | 'VOIDED' = 'HELD'): ReturnType<typeof walletUpdated> {
+    return walletUpdated({
+      ledgerTransactionId,
+      walletId,
+      status,
+      lines: [
+        { account: walletId, amountMinor: amount },
+        { account: 'topup-clearing', amountMinor: -amount },
+      ],
+    });
+  }
+
+  async function recordCount(harness: ErpHarness): Promise<number> {
+    const [r] = await harness.pool.query('SELECT COUNT(*) AS n FROM erp_records');
+    return Number(rowsOf(r)[0]?.n);
+  }
+
+  it('sends a round of PENDING records in ONE batch request; each ends as a single send left it (SENT, REJECTED on 422, FAILED on a key conflict, answered on a decided replay); a cancel is its own call', async () => {
+    h = await createErpHarness(db.get(), { simulator: { validationRules: [{ account: 'refused-wallet', reason: 'UNKNOWN_ACCOUNT refused-wallet' }] } });
+    const harness = h;
+    const confirmations = await h.observe(TOPICS.erpConfirmations);
+    await h.runErpSyncProcessor();
+    const { sender, breaker } = standaloneSender(h, 2);
+
+    // One transaction sent, then voided: CANCEL_PENDING in the round below.
+    const voided = randomUUID();
+    await h.publish(TOPICS.walletUpdates, [held(voided, 'w-voided', 50)]);
+    await waitUntil(async () => (await harness.record(voided)) !== undefined, 'the record to void');
+    await sender.runOnce();
+    expect(await h.record(voided)).toMatchObject({ status: 'SENT' });
+    const voidedErpId = String((await h.record(voided))?.erp_id);
+    await h.publish(TOPICS.walletUpdates, [held(voided, 'w-voided', 50, 'VOIDED')]);
+    await waitUntil(async () => (await harness.record(voided))?.status === 'CANCEL_PENDING', 'the void');
+
+    const normal = Array.from({ length: 6 }, () => randomUUID());
+    const [refused, conflict, replay] = [randomUUID(), randomUUID(), randomUUID()];
+    await h.publish(TOPICS.walletUpdates, [
+      ...normal.map((id, i) => held(id, `w-${i}`, 100 + i)),
+      held(refused, 'refused-wallet', 200),
+      held(conflict, 'w-conflict', 300),
+      held(replay, 'w-replay', 400),
+    ]);
+    await waitUntil(async () => (await recordCount(harness)) === 10, 'ten records');
+    // The conflict's key was used for another entry; the replay's entry exists at the ERP, already confirmed.
+    const other: JournalEntryRequest = { externalId: conflict, memo: 'another entry', currency: 'EUR', lines: [{ account: 'a', debitMinor: 1, creditMinor: 0 }, { account: 'b', debitMinor: 0, creditMinor: 1 }], occurredAt: Date.now() };
+    await h.erp.createJournalEntry(other, conflict);
+    const replayRequest = JSON.parse(String((await h.record(replay))?.payload)) as JournalEntryRequest;
+    const replayEntry = await h.erp.createJournalEntry(replayRequest, replay);
+    h.sim.state.decide(replayEntry.id, 'CONFIRMED');
+
+    const before = h.sim.state.requests().length;
+    await sender.runOnce();
+    const made = h.sim.state.requests().slice(before);
+    expect(made.map((r) => `${r.method} ${r.path} ${r.status}`).sort()).toEqual(['POST /journal-entries/batch 200', `POST /journal-entries/${voidedErpId}/cancel 200`]);
+
+    for (const id of normal) expect(await h.record(id)).toMatchObject({ status: 'SENT', attempts: 1, erp_id: h.sim.state.entriesFor(id)[0]?.id, last_error: null });
+    const refusedRecord = await h.record(refused);
+    expect(refusedRecord).toMatchObject({ status: 'REJECTED', answered_via: 'POLL', erp_id: null, attempts: 1 });
+    expect(String(refusedRecord?.reason)).toContain('REFUSED_BY_RULE');
+    const conflictRecord = await h.record(conflict);
+    expect(conflictRecord).toMatchObject({ status: 'FAILED', attempts: 1 });
+    expect(String(conflictRecord?.last_error)).toContain('ERP_IDEMPOTENCY_CONFLICT');
+    expect(await h.record(replay)).toMatchObject({ status: 'CONFIRMED', answered_via: 'POLL', erp_id: replayEntry.id, attempts: 1 });
+    expect(await h.record(voided)).toMatchObject({ status: 'CANCELLED' });
+    expect(h.sim.state.entriesFor(voided).map((e) => e.status)).toEqual(['CANCELLED']);
+    expect(breaker.state()).toBe('CLOSED');
+    await waitUntil(() => confirmations.messages.length === 2, 'two confirmations');
+    expect(confirmations.events('ErpConfirmation').map((c) => [c.event.ledgerTransactionId, c.event.outcome, c.event.source])).toEqual(
+      expect.arrayContaining([
+        [refused, 'REJECTED', 'POLL'],
+        [replay, 'CONFIRMED', 'POLL'],
+      ]),
+    );
+  });
+
+  it('counts a failed batch exchange once against the circuit breaker; every record in it backs off, then goes in the next batch', async () => {
+    h = await createErpHarness(db.get());
+    const harness = h;
+    await h.runErpSyncProcessor();
+    const { sender, breaker } = standaloneSender(h, 2);
+    const ids = Array.from({ length: 5 }, () => randomUUID());
+    await h.publish(TOPICS.walletUpdates, ids.map((id, i) => held(id, `w-${i}`, 100 + i)));
+    await waitUntil(async () => (await recordCount(harness)) === 5, 'five records');
+    h.sim.state.outage(true);
+    await sender.runOnce();
+    expect(h.sim.state.requests().map((r) => `${r.path} ${r.status}`)).toEqual(['/journal-entries/batch 503']);
+    // Five records, one exchange: one failure, below the threshold of two.
+    expect(breaker.state()).toBe('CLOSED');
+    for (const id of ids) {
+      const record = await h.record(id);
+      expect(record).toMatchObject({ status: 'PENDING', attempts: 1 });
+      expect(String(record?.last_error)).toContain('ERP_UNAVAILABLE');
+    }
+    h.sim.state.outage(false);
+    // The backoff (at most retryMaxMs = 80 ms) passes.
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    await sender.runOnce();
+    expect(h.sim.state.requests().map((r) => `${r.path} ${r.status}`)).toEqual(['/journal-entries/batch 503', '/journal-entries/batch 200']);
+    for (const id of ids) expect(await h.record(id)).toMatchObject({ status: 'SENT', attempts: 2 });
+    expect(breaker.state()).toBe('CLOSED');
   });
 });

@@ -84,11 +84,29 @@ describe('POST /erp/webhooks', () => {
     const headers = signed(body);
     await post(body, headers);
     await waitUntil(() => confirmations.messages.length === 1, 'the first confirmation');
+    await waitUntil(async () => {
+      const [r] = await h.pool.query('SELECT COUNT(*) AS n FROM outbox');
+      return Number(rowsOf(r)[0]?.n) === 0;
+    }, 'the published confirmation to leave the outbox');
     const before = await snapshot();
     expect(await post(body, headers)).toEqual({ status: 200, body: { status: 'ignored', reason: 'ALREADY_ANSWERED' } });
     const contrary = payload({ event: 'journal_entry.rejected', status: 'REJECTED', reason: 'LATE' });
     expect(await post(contrary, signed(contrary))).toEqual({ status: 200, body: { status: 'ignored', reason: 'ALREADY_ANSWERED' } });
     expect(await snapshot()).toEqual(before);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(confirmations.messages).toHaveLength(1);
+  });
+
+  it('records webhooks that arrive together once each: one accepted, the copies and an unknown id ignored', async () => {
+    const body = payload();
+    const unknown = payload({ external_id: randomUUID() });
+    const answers = await Promise.all([...Array.from({ length: 6 }, () => post(body, signed(body))), post(unknown, signed(unknown))]);
+    const statuses = answers.map((a) => a.body as { status: string; reason?: string });
+    expect(statuses.filter((a) => a.status === 'accepted')).toHaveLength(1);
+    expect(statuses.filter((a) => a.reason === 'ALREADY_ANSWERED')).toHaveLength(5);
+    expect(statuses[6]).toEqual({ status: 'ignored', reason: 'UNKNOWN_EXTERNAL_ID' });
+    expect(await h.record(tx)).toMatchObject({ status: 'CONFIRMED', answered_via: 'WEBHOOK' });
+    await waitUntil(() => confirmations.messages.length === 1, 'the confirmation');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(confirmations.messages).toHaveLength(1);
   });
@@ -137,5 +155,109 @@ describe('POST /erp/webhooks', () => {
     expect(await h.record(tx)).toMatchObject({ status: 'REJECTED', reason: 'ACCOUNT_BLOCKED', answered_via: 'WEBHOOK' });
     await waitUntil(() => confirmations.messages.length === 1, 'the confirmation');
     expect(confirmations.events('ErpConfirmation')[0]?.event).toMatchObject({ outcome: 'REJECTED', reason: 'ACCOUNT_BLOCKED', source: 'WEBHOOK' });
+  });
+  /** Another transaction sent to the ERP (SENT, no answer yet): its id and ERP id. */
+  async function sentTransaction(walletId: string, amount: number): Promise<{ tx: string; erpId: string }> {
+    const id = randomUUID();
+    await h.publish(TOPICS.walletUpdates, [
+      walletUpdated({
+        ledgerTransactionId: id,
+        walletId,
+        status: 'HELD',
+        lines: [
+          { account: walletId, amountMinor: amount },
+          { account: 'topup-clearing', amountMinor: -amount },
+        ],
+      }),
+    ]);
+    await waitUntil(async () => (await h.record(id))?.status === 'SENT', 'the record to be sent');
+    return { tx: id, erpId: String((await h.record(id))?.erp_id) };
+  }
+
+  function event(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    return JSON.parse(payload(overrides)) as Record<string, unknown>;
+  }
+
+  it('records a batch { events } in one transaction: one accepted per new event, ignored for copies and unknown ids, results in order', async () => {
+    const second = await sentTransaction('w-2', 300);
+    const third = await sentTransaction('w-3', 400);
+    const body = JSON.stringify({
+      events: [
+        event(),
+        event({ id: second.erpId, external_id: second.tx, event: 'journal_entry.rejected', status: 'REJECTED', reason: 'PERIOD_CLOSED' }),
+        event(),
+        event({ external_id: randomUUID() }),
+        event({ id: third.erpId, external_id: third.tx }),
+      ],
+    });
+    expect(await post(body, signed(body))).toEqual({
+      status: 200,
+      body: {
+        status: 'accepted',
+        results: [{ status: 'accepted' }, { status: 'accepted' }, { status: 'ignored', reason: 'ALREADY_ANSWERED' }, { status: 'ignored', reason: 'UNKNOWN_EXTERNAL_ID' }, { status: 'accepted' }],
+      },
+    });
+    const records = await Promise.all([tx, second.tx, third.tx].map((id) => h.record(id)));
+    expect(records.map((r) => [r?.status, r?.answered_via, r?.reason])).toEqual([
+      ['CONFIRMED', 'WEBHOOK', null],
+      ['REJECTED', 'WEBHOOK', 'PERIOD_CLOSED'],
+      ['CONFIRMED', 'WEBHOOK', null],
+    ]);
+    // One transaction for the whole request: one clock reading for every answer in it.
+    expect(new Set(records.map((r) => String(r?.answered_at))).size).toBe(1);
+    await waitUntil(() => confirmations.messages.length === 3, 'three confirmations');
+    expect(confirmations.events('ErpConfirmation').map((c) => [c.event.ledgerTransactionId, c.event.outcome, c.event.source])).toEqual(
+      expect.arrayContaining([
+        [tx, 'CONFIRMED', 'WEBHOOK'],
+        [second.tx, 'REJECTED', 'WEBHOOK'],
+        [third.tx, 'CONFIRMED', 'WEBHOOK'],
+      ]),
+    );
+    // The same batch again: every event ignored, nothing changes.
+    await waitUntil(async () => {
+      const [r] = await h.pool.query('SELECT COUNT(*) AS n FROM outbox');
+      return Number(rowsOf(r)[0]?.n) === 0;
+    }, 'the published confirmations to leave the outbox');
+    const before = await snapshot();
+    const again = await post(body, signed(body));
+    expect((again.body as { results: { status: string }[] }).results.map((r) => r.status)).toEqual(['ignored', 'ignored', 'ignored', 'ignored', 'ignored']);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('answers 400 to a batch with any malformed event, an empty batch or more than 500 events, changing nothing', async () => {
+    const before = await snapshot();
+    const bodies = [
+      { events: [event(), event({ status: 'BOOKED' })] },
+      { events: [event(), event({ event: 'journal_entry.rejected' })] },
+      { events: [event(), 'not an event'] },
+      { events: [] },
+      { events: event() },
+      { events: Array.from({ length: 501 }, () => event({ external_id: randomUUID() })) },
+    ].map((b) => JSON.stringify(b));
+    for (const body of bodies) expect(await post(body, signed(body))).toEqual({ status: 400, body: { error: 'malformed webhook payload' } });
+    expect(await snapshot()).toEqual(before);
+    expect(await h.record(tx)).toMatchObject({ status: 'SENT' });
+  });
+
+  it('checks the signature over the whole batch body (401, changing nothing)', async () => {
+    const before = await snapshot();
+    const body = JSON.stringify({ events: [event()] });
+    const now = Math.floor(Date.now() / 1000);
+    expect(await post(body, signed(JSON.stringify({ events: [event({ status: 'REJECTED' })] }), now))).toEqual({ status: 401, body: { error: 'unauthorized' } });
+    expect(await post(body, signed(body, now, 'not-the-secret'))).toEqual({ status: 401, body: { error: 'unauthorized' } });
+    expect(await post(body, signed(body, now - 400))).toEqual({ status: 401, body: { error: 'unauthorized' } });
+    expect(await snapshot()).toEqual(before);
+    expect(await post(body, signed(body, now))).toEqual({ status: 200, body: { status: 'accepted', results: [{ status: 'accepted' }] } });
+  });
+
+  it('takes a batch of 500 events with full-length fields within the default body limit', async () => {
+    const events = Array.from({ length: 500 }, () => event({ id: `je_${'x'.repeat(125)}`, external_id: randomUUID().padEnd(128, 'y'), event: 'journal_entry.rejected', status: 'REJECTED', reason: 'r'.repeat(2_000) }));
+    const body = JSON.stringify({ events });
+    expect(Buffer.byteLength(body)).toBeGreaterThan(1024 * 1024);
+    const answer = await post(body, signed(body));
+    expect(answer.status).toBe(200);
+    const results = (answer.body as { results: { status: string; reason: string }[] }).results;
+    expect(results).toHaveLength(500);
+    expect(results.every((r) => r.status === 'ignored' && r.reason === 'UNKNOWN_EXTERNAL_ID')).toBe(true);
   });
 });
