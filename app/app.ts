@@ -168,6 +168,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
         // Stable across restarts (the gateway's consumer group is named after it), distinct between replicas on one host.
         instanceId: `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${config.GRPC_PORT === 0 ? randomUUID().slice(0, 8) : config.GRPC_PORT}`,
         submitWaitMs: config.SUBMIT_WAIT_MS,
+        maxInFlight: config.GATEWAY_MAX_IN_FLIGHT,
       },
     });
     ports = await gateway.start();

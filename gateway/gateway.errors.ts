@@ -10,6 +10,7 @@ export type GatewayErrorCode =
   | 'IDEMPOTENCY_CONFLICT'
   | 'ACTION_REJECTED'
   | 'LIMIT_EXCEEDED'
+  | 'OVERLOADED'
   | 'UNAVAILABLE';
 
 export abstract class GatewayError extends Error {
@@ -92,6 +93,20 @@ export class LimitExceededError extends GatewayError {
   constructor(message: string) {
     super(message);
     this.name = 'LimitExceededError';
+  }
+}
+
+/**
+ * Thrown when the gateway already has as many orders and balance actions in flight as it admits
+ * (`GATEWAY_MAX_IN_FLIGHT`): shedding load keeps memory and latency bounded under overload. Nothing
+ * was written, so the client may retry with the same idempotency key after a short wait.
+ */
+export class OverloadedError extends GatewayError {
+  readonly code = 'OVERLOADED';
+  readonly retryable = true;
+  constructor(limit: number) {
+    super(`the gateway has ${limit} orders and balance actions in flight, its limit (GATEWAY_MAX_IN_FLIGHT); retry with the same idempotency key after a short wait`);
+    this.name = 'OverloadedError';
   }
 }
 

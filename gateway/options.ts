@@ -29,6 +29,11 @@ export interface GatewayOptions {
   authCacheMaxEntries?: number;
   /** Recent order completions (and, apart, recent action decisions) remembered for late waiters (10000 each). */
   completionCacheSize?: number;
+  /**
+   * Orders and balance actions (SubmitOrder, TopUp, Use, Transfer, Void) in flight at most; more are
+   * answered RESOURCE_EXHAUSTED at once, writing nothing (default 2000).
+   */
+  maxInFlight?: number;
   /** Longest stop() waits for in-flight calls before cutting them off (10000 ms). */
   shutdownTimeoutMs?: number;
   /** Longest one readiness probe may take (1000 ms). */
@@ -59,6 +64,7 @@ const schema = z
     authNegativeCacheTtlMs: ms.default(5_000),
     authCacheMaxEntries: count(1_000_000).default(10_000),
     completionCacheSize: count(10_000_000).default(10_000),
+    maxInFlight: count(1_000_000).default(2_000),
     shutdownTimeoutMs: ms.default(10_000),
     readinessTimeoutMs: ms.min(1).default(1_000),
   })

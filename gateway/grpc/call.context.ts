@@ -1,7 +1,7 @@
 import type { Deadline, Metadata, sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { ApiKeyAuthenticator } from '../auth/api-key.authenticator';
-import { UnavailableError } from '../gateway.errors';
+import { OverloadedError, UnavailableError } from '../gateway.errors';
 import { toGrpcFailure } from './status.mapping';
 
 /**
@@ -12,7 +12,31 @@ export interface CallContext {
   authenticator: ApiKeyAuthenticator;
   /** True once the gateway is stopping: new work is refused. */
   isStopping: () => boolean;
+  /** Orders and balance actions in flight, shared by both services (see {@link admit}). */
+  inFlight: InFlightLimit;
   log: Logger;
+}
+
+/** Counts the gateway's orders and balance actions in flight against a limit. */
+export interface InFlightLimit {
+  readonly limit: number;
+  current: number;
+}
+
+/**
+ * Admits one order or balance action, or throws RESOURCE_EXHAUSTED (OverloadedError) when the
+ * gateway already has `limit` in flight. Returns the release to call once the call is answered.
+ */
+export function admit(context: CallContext): () => void {
+  const counter = context.inFlight;
+  if (counter.current >= counter.limit) throw new OverloadedError(counter.limit);
+  counter.current += 1;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    counter.current -= 1;
+  };
 }
 
 export function deadlineMs(deadline: Deadline): number {

@@ -5,7 +5,7 @@ import type { EventFeed } from '../feeds/event.feed';
 import type { OrderService } from '../orders/order.service';
 import { withCompletion } from '../orders/order.service';
 import type { CallContext } from './call.context';
-import { authenticate, deadlineMs, failStream, refuseWhileStopping, unary } from './call.context';
+import { admit, authenticate, deadlineMs, failStream, refuseWhileStopping, unary } from './call.context';
 import type { ListOrdersResponseWire, OrderWire, SubmitOrderResponseWire } from './order.wire';
 import { orderIdOf, orderToWire, requestField, statusFromWire } from './order.wire';
 
@@ -20,10 +20,15 @@ export function createOrderHandlers(deps: OrderHandlerDeps): UntypedServiceImple
   const { service, feed, log } = deps;
 
   const submitOrder = unary<SubmitOrderResponseWire>(log, async (call) => {
-    const merchantId = await authenticate(deps, call);
-    refuseWhileStopping(deps);
-    const { order, replayed } = await service.submit(merchantId, call.request, deadlineMs(call.getDeadline()));
-    return { order: orderToWire(order), replayed };
+    const release = admit(deps);
+    try {
+      const merchantId = await authenticate(deps, call);
+      refuseWhileStopping(deps);
+      const { order, replayed } = await service.submit(merchantId, call.request, deadlineMs(call.getDeadline()));
+      return { order: orderToWire(order), replayed };
+    } finally {
+      release();
+    }
   });
 
   const getOrder = unary<OrderWire>(log, async (call) => {

@@ -16,7 +16,7 @@ import {
   validateVoid,
 } from '../wallets/wallet.validation';
 import type { CallContext } from './call.context';
-import { authenticate, deadlineMs, failStream, refuseWhileStopping, unary } from './call.context';
+import { admit, authenticate, deadlineMs, failStream, refuseWhileStopping, unary } from './call.context';
 import { requestField } from './order.wire';
 import type {
   ActionResponseWire,
@@ -46,11 +46,16 @@ export function createWalletHandlers(deps: WalletHandlerDeps): UntypedServiceImp
 
   const action = (validate: (request: unknown) => ActionRequest) =>
     unary<ActionResponseWire>(log, async (call) => {
-      const merchantId = await authenticate(deps, call);
-      refuseWhileStopping(deps);
-      const request = validate(call.request);
-      const result = await actions.act(merchantId, request, deadlineMs(call.getDeadline()));
-      return { action: actionToWire(result.action), replayed: result.replayed };
+      const release = admit(deps);
+      try {
+        const merchantId = await authenticate(deps, call);
+        refuseWhileStopping(deps);
+        const request = validate(call.request);
+        const result = await actions.act(merchantId, request, deadlineMs(call.getDeadline()));
+        return { action: actionToWire(result.action), replayed: result.replayed };
+      } finally {
+        release();
+      }
     });
 
   const walletIdOf = (call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>): string =>

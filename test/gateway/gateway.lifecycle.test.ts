@@ -114,6 +114,24 @@ describe('gateway lifecycle', () => {
     expect(refused).toMatchObject({ code: status.UNAVAILABLE });
   });
 
+  it('answers RESOURCE_EXHAUSTED beyond GATEWAY_MAX_IN_FLIGHT orders in flight, writing nothing, and admits again once they are answered', async () => {
+    const h = await start({ gateway: { maxInFlight: 2, submitWaitMs: 1_500 } });
+    // tok_pending: nothing completes these, so each waits (in flight) until it answers PENDING.
+    const waiting = [orderRequest(), orderRequest()];
+    const answers = waiting.map((input) => h.client.submitOrder(input));
+    await eventually(() => waiting.every((input) => h.submitted.some((o) => o.idempotencyKey === input.idempotencyKey)));
+    const shed = orderRequest();
+    const refused = await h.client.submitOrder(shed, { timeoutMs: 1_000 }).catch((err: ServiceError) => err);
+    expect(refused).toMatchObject({ code: status.RESOURCE_EXHAUSTED });
+    expect((refused as ServiceError).details).toMatch(/2 orders and balance actions in flight.*GATEWAY_MAX_IN_FLIGHT/);
+    const [rows] = await h.db.pool.query('SELECT COUNT(*) AS n FROM order_requests WHERE idempotency_key = ?', [shed.idempotencyKey]);
+    expect(rows).toEqual([{ n: 0 }]);
+    for (const { order } of await Promise.all(answers)) expect(order.status).toBe('PENDING');
+    // Both answered: the same request is admitted now.
+    const retried = await h.client.submitOrder(shed, { timeoutMs: 3_000 });
+    expect(retried).toMatchObject({ replayed: false, order: { status: 'PENDING' } });
+  });
+
   it('UNAVAILABLE while the broker refuses; the relay and a retry publish later, once', async () => {
     let brokerDown = false;
     const wrap = (memory: Transport): Transport => ({
