@@ -3,25 +3,13 @@ import { isRole, ROLES, startApp, type Role } from '../../app';
 import type { AppConfig } from '../../config';
 import { UsageError } from '../cli.errors';
 
-/** `paystream start [role]`: every role in one process, or one role. Stops gracefully on SIGTERM/SIGINT. */
+/**
+ * `paystream start [roles]`: every role in one process, one role, or a comma-separated list of
+ * roles (e.g. every role but the ERP simulator, which then runs as its own process or is a real ERP).
+ * Stops gracefully on SIGTERM/SIGINT.
+ */
 export async function startCommand(args: readonly string[], config: AppConfig, logger: Logger): Promise<void> {
-  const role = args[0];
-  let roles: readonly Role[];
-  if (role === undefined || role === 'all') {
-    roles = ROLES;
-  } else if (isRole(role)) {
-    // The ERP simulator stands alone (HTTP only); every other role needs the topics shared with the rest.
-    if (config.TRANSPORT === 'memory' && role !== 'erp-simulator') {
-      throw new UsageError(
-        `role "${role}" alone cannot work on TRANSPORT=memory: the memory transport lives inside one process, so the other roles would never see its messages. ` +
-          'Run `paystream start` (all roles in one process) or set TRANSPORT=redis (or kafka, pulsar) to run roles as separate processes.',
-      );
-    }
-    roles = [role];
-  } else {
-    throw new UsageError(`unknown role "${role}"; roles: ${ROLES.join(', ')}`);
-  }
-
+  const roles = parseRoles(args[0], config);
   const app = await startApp({ config, roles, logger });
   logger.info({ roles, transport: config.TRANSPORT }, 'paystream started');
   await new Promise<void>((resolve) => {
@@ -48,4 +36,25 @@ export async function startCommand(args: readonly string[], config: AppConfig, l
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+}
+
+/** The roles named by `spec` (undefined or `all`: every role), checked against the transport. */
+export function parseRoles(spec: string | undefined, config: Pick<AppConfig, 'TRANSPORT'>): readonly Role[] {
+  if (spec === undefined || spec === 'all') return ROLES;
+  const names = spec.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !isRole(name));
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown role${unknown.length === 1 ? '' : 's'} ${unknown.map((n) => `"${n}"`).join(', ')}; roles: ${ROLES.join(', ')} (one, a comma-separated list, or all)`);
+  }
+  const roles = ROLES.filter((role) => names.includes(role));
+  // The ERP simulator stands alone (HTTP only); every other role needs the topics shared with the rest.
+  const missing = ROLES.filter((role) => role !== 'erp-simulator' && !roles.includes(role));
+  const onlySimulator = roles.length === 1 && roles[0] === 'erp-simulator';
+  if (config.TRANSPORT === 'memory' && missing.length > 0 && !onlySimulator) {
+    throw new UsageError(
+      `roles ${roles.join(',')} without ${missing.join(', ')} cannot work on TRANSPORT=memory: the memory transport lives inside one process, so the other roles would never see its messages. ` +
+        'Run `paystream start` (all roles in one process), add the missing roles, or set TRANSPORT=redis (or kafka, pulsar) to run roles as separate processes.',
+    );
+  }
+  return roles;
 }
