@@ -9,6 +9,7 @@ import {
   str,
   epochMs,
 } from '../../storage/mysql';
+import { byIdempotencyKey } from '../submissions/insert.order';
 import type { OrderStatusName } from './types';
 
 /** A row to insert into `order_requests`. */
@@ -107,11 +108,15 @@ function toOrderRow(row: Row): OrderRow {
 export class OrderStore {
   constructor(private readonly pool: Pool) {}
 
-  /** One multi-row INSERT IGNORE: rows whose (merchant, idempotency key) exists already are skipped. */
+  /**
+   * One multi-row INSERT IGNORE: rows whose (merchant, idempotency key) exists already are skipped.
+   * Rows go in key order, so that concurrent batches meeting on the same keys (client retries) take
+   * their locks on the unique key in one order and do not deadlock.
+   */
   async insertIgnore(rows: readonly NewOrderRequest[]): Promise<void> {
     if (rows.length === 0) return;
     const values: unknown[] = [];
-    for (const r of rows) {
+    for (const r of [...rows].sort(byIdempotencyKey)) {
       values.push(r.orderId, r.merchantId, r.idempotencyKey, r.requestHash, r.requestJson, r.totalMinor, r.currency, new Date(r.createdAt));
     }
     await this.pool.query(

@@ -1,3 +1,4 @@
+import { retryDeadlocks } from '../../storage/mysql';
 import type { MicroBatcherOptions, Settled } from '../batching/micro-batcher';
 import { MicroBatcher } from '../batching/micro-batcher';
 import { IdempotencyConflictError } from '../gateway.errors';
@@ -63,7 +64,8 @@ export class IdempotentSubmitter<New extends NewSubmission, Stored extends Store
   }
 
   private async flush(items: readonly New[]): Promise<Settled<SubmitOutcome<Stored>>[]> {
-    await this.store.insertIgnore(items);
+    // An INSERT IGNORE chosen as a deadlock's victim inserted nothing and may simply run again.
+    await retryDeadlocks(() => this.store.insertIgnore(items));
     const pairs = new Map<string, IdempotencyPair>(
       items.map((i) => [pairKey(i.merchantId, i.idempotencyKey), { merchantId: i.merchantId, idempotencyKey: i.idempotencyKey }]),
     );

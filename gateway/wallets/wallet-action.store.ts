@@ -1,5 +1,6 @@
 import type { Pool, Row } from '../../storage/mysql';
 import { epochMs, epochMsOrNull, num, numOrNull, rowsOf, str, strOrNull } from '../../storage/mysql';
+import { byIdempotencyKey, compareText } from '../submissions/insert.order';
 import type { IdempotencyPair } from '../submissions/types';
 import type { ActionKindName, ActionStatusName, ActionView, ResolvedAction } from './types';
 
@@ -75,12 +76,15 @@ export class WalletActionStore {
    * One multi-row INSERT IGNORE: rows whose (merchant, idempotency key) exists already are
    * skipped. (A second void of one action under another key is skipped too, by the UNIQUE
    * voids_action_id: its caller then finds no row of its own key and fails; the ledger would
-   * have rejected it ALREADY_VOIDED.)
+   * have rejected it ALREADY_VOIDED.) Rows go in the order of the voided action, then of the key:
+   * concurrent batches that void the same actions take their locks on the voids key in one order
+   * (in any other order, two such batches deadlocked).
    */
   async insertIgnore(rows: readonly NewWalletAction[]): Promise<void> {
     if (rows.length === 0) return;
     const values: unknown[] = [];
-    for (const r of rows) {
+    const ordered = [...rows].sort((a, b) => compareText(a.action.voidsActionId ?? '', b.action.voidsActionId ?? '') || byIdempotencyKey(a, b));
+    for (const r of ordered) {
       const a = r.action;
       values.push(
         r.actionId,

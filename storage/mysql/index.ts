@@ -1,4 +1,4 @@
-export { createMysqlPool, ensureDatabase, dropDatabase, parseMysqlUrl, withTransaction } from './mysql.pool';
+export { createMysqlPool, ensureDatabase, dropDatabase, isDeadlock, parseMysqlUrl, retryDeadlocks, withTransaction } from './mysql.pool';
 export type { MysqlOptions, Pool, PoolConnection, SqlWriter } from './mysql.pool';
 export { migrate, MIGRATIONS_DIR, MigrationChecksumError } from './migrations';
 export type { AppliedMigration } from './migrations';

@@ -144,3 +144,25 @@ export async function withTransaction<T>(pool: Pool, work: (connection: PoolConn
     connection.release();
   }
 }
+
+/** True for the error InnoDB raises in the victim of a deadlock: its statement or transaction was rolled back whole. */
+export function isDeadlock(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'ER_LOCK_DEADLOCK';
+}
+
+/**
+ * Runs `work` (one autocommit statement, or one whole {@link withTransaction}) again when InnoDB
+ * picked it as a deadlock's victim, up to `attempts` times in all, after a short random pause so the
+ * two do not meet again at once. Only for work that may simply run again: a victim's changes are
+ * rolled back, so nothing of the failed attempt remains.
+ */
+export async function retryDeadlocks<T>(work: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await work();
+    } catch (err) {
+      if (!isDeadlock(err) || attempt >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+    }
+  }
+}
