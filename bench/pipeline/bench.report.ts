@@ -52,6 +52,9 @@ export interface Headline {
   maxDrainedOrdersPerSecond: number | null;
   hotMaxOrdersPerSecond: number | null;
   p99At1000Ms: number | null;
+  /** Of the open loop at 1,000 orders/s: answers per second, and calls that ended in an error (shed, timed out). */
+  answeredAt1000: number | null;
+  erroredAt1000: number | null;
   grpcRatio: number | null;
   databaseRatio: number | null;
   maxRssMiB: number | null;
@@ -76,6 +79,8 @@ export function computeHeadline(phases: readonly PhaseReport[], grpcCeiling: num
     maxDrainedOrdersPerSecond: max(spreadClosed.flatMap((p) => (p.drainedPerSecond === null ? [] : [p.drainedPerSecond]))),
     hotMaxOrdersPerSecond: max(measured.filter((p) => p.scenario === 'hot').map((p) => p.answeredPerSecond)),
     p99At1000Ms: at1000 === undefined ? null : at1000.latency.p99,
+    answeredAt1000: at1000 === undefined ? null : at1000.answeredPerSecond,
+    erroredAt1000: at1000 === undefined ? null : Object.values(at1000.errors).reduce((a, b) => a + b, 0),
     grpcRatio: maxOrdersPerSecond === null || grpcCeiling === null ? null : maxOrdersPerSecond / grpcCeiling,
     databaseRatio: maxOrdersPerSecond === null || database === null ? null : maxOrdersPerSecond / database.ordersPerSecond,
     maxRssMiB: max(usage.flatMap((u) => (u.peakRssMiB === null ? [] : [u.peakRssMiB]))),
@@ -95,11 +100,16 @@ export function evaluateTargets(transport: TransportName, headline: Headline, us
     measured: headline.grpcRatio === null ? 'not measured' : headline.grpcRatio.toFixed(2),
     met: atLeast(headline.grpcRatio, 0.6),
   });
+  // Met only when 1,000/s were in fact served: a p99 of the few calls admitted while the rest were shed says nothing.
+  const served = headline.answeredAt1000 !== null && headline.answeredAt1000 >= 950 && headline.erroredAt1000 === 0;
   targets.push({
     name: 'p99 at 1,000 orders/s',
     target: '≤ 50 ms',
-    measured: headline.p99At1000Ms === null ? 'not measured' : `${headline.p99At1000Ms.toFixed(1)} ms`,
-    met: headline.p99At1000Ms === null ? null : headline.p99At1000Ms <= 50,
+    measured:
+      headline.p99At1000Ms === null
+        ? 'not measured'
+        : `${headline.p99At1000Ms.toFixed(1)} ms (${Math.round(headline.answeredAt1000 ?? 0).toLocaleString('en-US')}/s answered, ${(headline.erroredAt1000 ?? 0).toLocaleString('en-US')} calls failed or shed)`,
+    met: headline.p99At1000Ms === null ? null : headline.p99At1000Ms <= 50 && served,
   });
   targets.push({ name: 'one hot merchant wallet', target: '≥ 1,000 orders/s', measured: rate(headline.hotMaxOrdersPerSecond), met: atLeast(headline.hotMaxOrdersPerSecond, 1000) });
   const worst = usage.reduce<ProcessUsage | undefined>((a, u) => ((u.peakRssMiB ?? 0) > (a?.peakRssMiB ?? -1) ? u : a), undefined);
@@ -180,6 +190,7 @@ export function formatPhaseTable(phases: readonly PhaseReport[]): string {
       (cores.pipeline ?? cores.echo ?? 0).toFixed(2),
       (cores.mariadbd ?? 0).toFixed(2),
       (cores['redis-server'] ?? 0).toFixed(2),
+      (cores.erp ?? 0).toFixed(2),
       (cores.loadgen ?? 0).toFixed(2),
       peakRss(p.usage, p.target === 'echo' ? 'echo' : 'pipeline'),
       (p.cpuMsPerOrder.pipeline ?? p.cpuMsPerOrder.echo ?? 0).toFixed(2),
@@ -208,6 +219,7 @@ export function formatPhaseTable(phases: readonly PhaseReport[]): string {
       'server cores',
       'mysql cores',
       'redis cores',
+      'erp sim cores',
       'loadgen cores',
       'server MiB',
       'server ms/order',
@@ -235,6 +247,7 @@ export function formatReport(result: BenchResult): string {
   out.push('answered/s: SubmitOrder answers per second; drained/s: orders also through logger and notification, over phase + drain time;');
   out.push('not sent: open loop gave up on the rest of its schedule (calls in flight stood for more than the overload cut-off): overloaded.');
   out.push('latency: open loop from the scheduled send time, closed loop from the send; cores: CPU seconds / wall seconds (2 cores = 2.00);');
+  out.push('erp sim cores: the ERP simulator, its own process standing for the external ERP (not counted as paystream);');
   out.push('server MiB: the largest resident set of a server process sampled during the phase;');
   out.push('ms/order: CPU milliseconds per answered order (server = the pipeline processes, or the echo server; mysql net of its background use);');
   out.push('sql/order, commits/order: MariaDB statements (Questions) and commits per answered order, net of the background rate;');

@@ -19,7 +19,7 @@ import { describeMachine } from './machine.info';
 import type { BenchOptions } from './options';
 import { echoPhases, pipelinePhases } from './phase.plan';
 import { perOrder, ratesBetween, readStatus, type StatusSample } from './mysql.status';
-import { startPipeline, type RunningPipeline } from './pipeline.launcher';
+import { ERP_SIMULATOR, startPipeline, type RunningPipeline } from './pipeline.launcher';
 import { findProcesses } from './proc.stats';
 import { verifyRun, type AnsweredOrder, type Verification } from './run.verifier';
 import type { Accepted, AnswerCode, PhaseReport, PhaseSpec, ProcessUsage } from './types';
@@ -118,7 +118,8 @@ export async function runBench(options: BenchOptions, root: string, output: Benc
       env,
       profileDir,
     });
-    for (const p of pipeline.processes) meter.watch({ name: `pipeline:${p.name}`, pid: p.pid });
+    // The ERP simulator stands for an external system: its CPU is shown apart (erp), not as paystream's.
+    for (const p of pipeline.processes) meter.watch({ name: p.name === ERP_SIMULATOR ? `erp:${p.name}` : `pipeline:${p.name}`, pid: p.pid });
     // Every progress report (once a second) also samples CPU and memory, for each phase's peak RSS.
     loadgen = LoadGeneratorProcess.start((p) => {
       meter.sample();
@@ -157,7 +158,7 @@ export async function runBench(options: BenchOptions, root: string, output: Benc
       if (!spec.warmup) phases.push(report);
     }
     const runEnd = meter.mark();
-    const pipelineUsage = meter.between(runStart, runEnd, (p) => p.name.startsWith('pipeline:') || p.name === 'loadgen');
+    const pipelineUsage = meter.between(runStart, runEnd, (p) => p.name.startsWith('pipeline:') || p.name.startsWith('erp:') || p.name === 'loadgen');
 
     io.log('stopping the pipeline (graceful: SIGTERM)');
     const stopped = pipeline;

@@ -59,7 +59,7 @@ const positiveInt = z.coerce.number().int().positive();
 const schema = z.object({
   transport: z.enum(['memory', 'redis', 'kafka']).default('memory'),
   mode: z.enum(['inproc', 'roles']).default('inproc'),
-  runtime: z.enum(['tsx', 'dist']).default('tsx'),
+  runtime: z.enum(['tsx', 'dist']).default('dist'),
   quick: z.boolean().default(false),
   rates: list.optional(),
   concurrency: list.optional(),
@@ -97,9 +97,9 @@ export const USAGE = `npm run bench -- [options]
 
   --transport memory|redis|kafka   the pipeline's transport (default memory)
   --mode inproc|roles              every role in one process, or one process per role (roles needs redis/kafka)
-  --runtime tsx|dist               run the pipeline through tsx (default) or the built dist/ (npm run build first)
+  --runtime dist|tsx               run the pipeline from the built dist/ (default; npm run bench builds it) or through tsx
   --quick                          smoke test: short phases, one rate, one concurrency (< 60 s)
-  --rates 250,500,1000,2000        open-loop rates, orders/s, over --merchants merchants
+  --rates 100,250,500,1000,2000    open-loop rates, orders/s, over --merchants merchants
   --concurrency 8,32,128,256       closed-loop calls in flight, over --merchants merchants
   --hot-concurrency 32,256         closed loop on one hot merchant wallet
   --hot-rates 1000                 open loop on one hot merchant wallet
@@ -159,7 +159,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     mode: o.mode,
     runtime: o.runtime,
     quick,
-    rates: o.rates ?? (quick ? [250] : [250, 500, 1000, 2000]),
+    rates: o.rates ?? (quick ? [250] : [100, 250, 500, 1000, 2000]),
     concurrency: o.concurrency ?? (quick ? [64] : [8, 32, 128, 256]),
     hotConcurrency: o['hot-concurrency'] ?? (quick ? [64] : [32, 256]),
     hotRates: o['hot-rates'] ?? (quick ? [] : [1000]),

@@ -19,6 +19,9 @@ export function pipelineRoles(roles: readonly string[] = ROLES): string[] {
   return [...roles].sort((a, b) => rank(a) - rank(b));
 }
 
+/** The role that stands for the external ERP: measured apart from paystream's own processes. */
+export const ERP_SIMULATOR = 'erp-simulator';
+
 export interface PipelineLaunch {
   root: string;
   runtime: Runtime;
@@ -62,18 +65,20 @@ export async function startPipeline(launch: PipelineLaunch): Promise<RunningPipe
     GRPC_PORT: String(grpcPort),
     HTTP_PORT: String(httpPort),
     LOG_LEVEL: launch.logLevel,
-    // The ERP simulator (where the build has one) on a port of its own; separate processes share the
-    // webhook secret and find each other by URL. Builds without the wallet path ignore these.
+    // The ERP simulator stands for an external ERP: its own process in both modes, on a port of its
+    // own; the processes share the webhook secret and find each other by URL.
     ERP_SIM_HOST: '127.0.0.1',
     ERP_SIM_PORT: String(erpPort),
-    ...(launch.mode === 'roles'
-      ? { ERP_URL: `http://127.0.0.1:${erpPort}`, ERP_WEBHOOK_URL: `http://127.0.0.1:${httpPort}/erp/webhooks`, ERP_WEBHOOK_SECRET: randomBytes(24).toString('hex') }
-      : {}),
+    ERP_URL: `http://127.0.0.1:${erpPort}`,
+    ERP_WEBHOOK_URL: `http://127.0.0.1:${httpPort}/erp/webhooks`,
+    ERP_WEBHOOK_SECRET: randomBytes(24).toString('hex'),
   };
-  const roles: readonly string[] = launch.mode === 'inproc' ? ['all'] : pipelineRoles();
+  // inproc: every paystream role in one process ('all'), beside the simulator.
+  const roles: readonly string[] = launch.mode === 'inproc' ? [ERP_SIMULATOR, 'all'] : pipelineRoles();
   const processes = roles.map((role) => {
     const flags = launch.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${launch.profileDir}`, `--cpu-prof-name=${role}.cpuprofile`];
-    return spawnLogged(role, [...nodeArgsFor(cli, flags), 'start', ...(role === 'all' ? [] : [role])], {
+    const spec = role === 'all' ? ROLES.filter((r) => r !== ERP_SIMULATOR).join(',') : role;
+    return spawnLogged(role, [...nodeArgsFor(cli, flags), 'start', spec], {
       cwd: launch.root,
       env,
       logFile: path.join(launch.logDir, `${role}.log`),

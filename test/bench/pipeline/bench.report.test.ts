@@ -43,7 +43,7 @@ describe('headline and targets', () => {
   const headline = computeHeadline(phases, 4000, null, processes);
 
   it('takes the best closed loop over the merchants, the hot figure and p99 at 1,000/s', () => {
-    expect(headline).toMatchObject({ maxOrdersPerSecond: 2600, maxDrainedOrdersPerSecond: 1300, hotMaxOrdersPerSecond: 900, p99At1000Ms: 42, grpcRatio: 0.65, databaseRatio: null, maxRssMiB: 280 });
+    expect(headline).toMatchObject({ maxOrdersPerSecond: 2600, maxDrainedOrdersPerSecond: 1300, hotMaxOrdersPerSecond: 900, p99At1000Ms: 42, answeredAt1000: 990, erroredAt1000: 0, grpcRatio: 0.65, databaseRatio: null, maxRssMiB: 280 });
   });
 
   it('judges each target, unknown when not measured', () => {
@@ -56,6 +56,16 @@ describe('headline and targets', () => {
       ['resident memory per process', true],
     ]);
     expect(evaluateTargets('redis', computeHeadline([], null, null, []), [])[0]).toMatchObject({ name: 'throughput, Redis transport', met: null });
+  });
+
+  it('does not count p99 at 1,000/s as met when the gateway shed calls or fewer than 950/s were answered', () => {
+    const shed = { ...phase('pipeline', 'spread', { kind: 'open', ratePerSecond: 1000 }, 990, 12), errors: { RESOURCE_EXHAUSTED: 40 } };
+    const slow = phase('pipeline', 'spread', { kind: 'open', ratePerSecond: 1000 }, 600, 12);
+    for (const at1000 of [shed, slow]) {
+      const target = evaluateTargets('memory', computeHeadline([at1000], null, null, []), []).find((t) => t.name === 'p99 at 1,000 orders/s');
+      expect(target?.met).toBe(false);
+    }
+    expect(evaluateTargets('memory', computeHeadline([shed], null, null, []), []).find((t) => t.name === 'p99 at 1,000 orders/s')?.measured).toBe('12.0 ms (990/s answered, 40 calls failed or shed)');
   });
 
   it('charts open-loop phases only, one series per target and scenario', () => {

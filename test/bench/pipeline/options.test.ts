@@ -3,7 +3,7 @@ import { BenchUsageError, parseBenchOptions } from '../../../bench/pipeline/opti
 describe('parseBenchOptions', () => {
   it('defaults to the full run on the memory transport, one process', () => {
     const o = parseBenchOptions([]);
-    expect(o).toMatchObject({ transport: 'memory', mode: 'inproc', runtime: 'tsx', quick: false, rates: [250, 500, 1000, 2000], concurrency: [8, 32, 128, 256], merchants: 1000, database: 'paystream_bench' });
+    expect(o).toMatchObject({ transport: 'memory', mode: 'inproc', runtime: 'dist', quick: false, rates: [100, 250, 500, 1000, 2000], concurrency: [8, 32, 128, 256], merchants: 1000, database: 'paystream_bench' });
     expect(o.openMs).toBe(20_000);
     expect(o.callTimeoutMs).toBe(30_000);
     expect(o.ceilings).toBe(true);
