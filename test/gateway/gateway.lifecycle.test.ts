@@ -156,7 +156,7 @@ describe('gateway lifecycle', () => {
     ]);
     brokerDown = false;
     // The client retries the second at once; the relay picks up the first when it is old enough.
-    const retried = await h.client.submitOrder(second, { timeoutMs: 600 });
+    const retried = await h.client.submitOrder(second, { timeoutMs: 1_500 });
     expect(retried.replayed).toBe(true);
     await eventually(() => h.submitted.some((o) => o.idempotencyKey === first.idempotencyKey));
     const firstId = h.submitted.find((o) => o.idempotencyKey === first.idempotencyKey)?.orderId ?? '';
@@ -167,7 +167,7 @@ describe('gateway lifecycle', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(publishCount(h, firstId)).toBe(1);
     expect(publishCount(h, retried.order.orderId)).toBe(1);
-    const replay = await h.client.submitOrder(first, { timeoutMs: 600 });
+    const replay = await h.client.submitOrder(first, { timeoutMs: 1_500 });
     expect(replay).toMatchObject({ replayed: true, order: { orderId: firstId, status: 'PENDING' } });
   });
 });

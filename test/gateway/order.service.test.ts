@@ -70,7 +70,7 @@ describe('OrderService over gRPC', () => {
     });
 
     it("NOT_FOUND for another merchant's order, and for an unknown id", async () => {
-      const { order } = await h.client.submitOrder(orderRequest(), { timeoutMs: 600 });
+      const { order } = await h.client.submitOrder(orderRequest(), { timeoutMs: 1_500 });
       const other = h.newClient((await h.newMerchant()).apiKey);
       expect((await grpcError(other.getOrder(order.orderId))).code).toBe(status.NOT_FOUND);
       expect((await grpcError(collect(other.watchOrder(order.orderId)))).code).toBe(status.NOT_FOUND);
@@ -110,8 +110,8 @@ describe('OrderService over gRPC', () => {
 
     it('a retry with the same key returns the same order and publishes it once', async () => {
       const input = orderRequest();
-      const concurrent = await Promise.all([1, 2, 3].map(() => h.client.submitOrder(input, { timeoutMs: 600 })));
-      const again = await h.client.submitOrder(input, { timeoutMs: 600 });
+      const concurrent = await Promise.all([1, 2, 3].map(() => h.client.submitOrder(input, { timeoutMs: 1_500 })));
+      const again = await h.client.submitOrder(input, { timeoutMs: 1_500 });
       const ids = new Set([...concurrent, again].map((r) => r.order.orderId));
       expect(ids.size).toBe(1);
       expect(concurrent.filter((r) => !r.replayed)).toHaveLength(1);
@@ -135,7 +135,7 @@ describe('OrderService over gRPC', () => {
 
     it('ALREADY_EXISTS for the same key with a different request', async () => {
       const input = orderRequest();
-      await h.client.submitOrder(input, { timeoutMs: 600 });
+      await h.client.submitOrder(input, { timeoutMs: 1_500 });
       const err = await grpcError(h.client.submitOrder({ ...input, items: [{ sku: 'SKU-1', name: 'Widget', quantity: 3, unitPriceMinor: 1250 }] }));
       expect(err.code).toBe(status.ALREADY_EXISTS);
       expect(err.details).toContain(`idempotency key "${input.idempotencyKey}" was already used for a different request`);
@@ -144,7 +144,7 @@ describe('OrderService over gRPC', () => {
     it('the same key is independent per merchant', async () => {
       const input = orderRequest();
       const other = h.newClient((await h.newMerchant()).apiKey);
-      const [a, b] = await Promise.all([h.client.submitOrder(input, { timeoutMs: 600 }), other.submitOrder(input, { timeoutMs: 600 })]);
+      const [a, b] = await Promise.all([h.client.submitOrder(input, { timeoutMs: 1_500 }), other.submitOrder(input, { timeoutMs: 1_500 })]);
       expect(a.order.orderId).not.toBe(b.order.orderId);
       expect(b.replayed).toBe(false);
     });
@@ -159,7 +159,7 @@ describe('OrderService over gRPC', () => {
 
     it('the OrderSubmitted carries the validated request and the server total', async () => {
       const input = orderRequest();
-      const { order } = await h.client.submitOrder(input, { timeoutMs: 600 });
+      const { order } = await h.client.submitOrder(input, { timeoutMs: 1_500 });
       await eventually(() => publishCount(h, order.orderId) === 1);
       const event = h.submitted.find((e) => e.orderId === order.orderId);
       expect(event).toEqual({
@@ -181,7 +181,7 @@ describe('OrderService over gRPC', () => {
 
   describe('WatchOrder', () => {
     it('streams PENDING, then the final status, then ends', async () => {
-      const { order } = await h.client.submitOrder(orderRequest(), { timeoutMs: 600 });
+      const { order } = await h.client.submitOrder(orderRequest(), { timeoutMs: 1_500 });
       await eventually(() => publishCount(h, order.orderId) === 1);
       const seen: OrderView[] = [];
       const watching = (async () => {
@@ -211,7 +211,7 @@ describe('OrderService over gRPC', () => {
       const created: string[] = [];
       for (let i = 0; i < 5; i += 1) {
         // One at a time, so creation times are ordered.
-        created.push((await client.submitOrder(orderRequest(), { timeoutMs: 600 })).order.orderId);
+        created.push((await client.submitOrder(orderRequest(), { timeoutMs: 1_500 })).order.orderId);
         await new Promise((resolve) => setTimeout(resolve, 3));
       }
       const pages: string[][] = [];
