@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { EventMap, EventType } from './events';
 import type { EventCodec } from './types';
 
@@ -47,13 +47,32 @@ export function toMessage<K extends EventType>(codec: EventCodec, envelope: Even
   };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * A new entity id (an order, a balance action): a UUIDv7 (RFC 9562), whose first 48 bits are the
+ * time in epoch ms and the rest random. Ids made later sort later, so rows keyed by them, and by the
+ * ids {@link deriveId} derives from them, are appended at the end of their indexes instead of at
+ * random places in them (which, once an index outgrows the buffer pool, costs a page read and a
+ * page write per row).
+ */
+export function newId(now: number = Date.now()): string {
+  const time = Math.floor(now).toString(16).padStart(12, '0');
+  // A v4 UUID's random bits after its version nibble, with its variant bits: 74 random bits.
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${randomUUID().slice(15)}`;
+}
+
 /**
  * A UUID-shaped id derived from its parts (SHA-256, version nibble 8 as RFC 9562 allows for
  * custom ids). Output events take ids derived from their input event's id, so a retried or
- * redelivered input produces the same output ids and downstream dedupe works.
+ * redelivered input produces the same output ids and downstream dedupe works. When the first part
+ * is a UUID, the derived id keeps its first 48 bits (the time of a {@link newId}) and takes the
+ * other 74 from the hash: everything derived from one order sorts by the order's time.
  */
 export function deriveId(...parts: readonly string[]): string {
   const hex = createHash('sha256').update(parts.join('\u001f')).digest('hex');
+  const first = parts[0] ?? '';
+  const prefix = UUID.test(first) ? `${first.slice(0, 8)}-${first.slice(9, 13)}` : `${hex.slice(0, 8)}-${hex.slice(8, 12)}`;
   const variant = ((parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return `${prefix}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

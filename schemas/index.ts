@@ -25,5 +25,5 @@ export {
   SchemaEncodeError,
 } from './schemas.errors';
 export type { InvalidField, SchemaDecodeErrorCode, SchemaDefinitionErrorCode } from './schemas.errors';
-export { deriveId, toMessage } from './envelope';
+export { deriveId, newId, toMessage } from './envelope';
 export type { EncodedMessage, EventEnvelope, EventHeaders } from './envelope';

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import type { OrderCompleted } from '../../schemas';
+import { newId, type OrderCompleted } from '../../schemas';
 import { NotFoundError, ValidationError } from '../gateway.errors';
 import type { EventFeed } from '../feeds/event.feed';
 import { submitWaitMs } from '../feeds/wait-budget';
@@ -86,7 +85,7 @@ export class OrderService {
     const order = validateSubmitOrder(request);
     const canonical = canonicalRequest(order);
     const { row, replayed } = await this.deps.submitter.submit({
-      orderId: randomUUID(),
+      orderId: newId(),
       merchantId,
       idempotencyKey: order.idempotencyKey,
       requestHash: requestHash(canonical),

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import type { WalletUpdated } from '../../schemas';
+import { newId, type WalletUpdated } from '../../schemas';
 import type { EventFeed } from '../feeds/event.feed';
 import { submitWaitMs } from '../feeds/wait-budget';
 import { ActionRejectedError, NotFoundError, ValidationError } from '../gateway.errors';
@@ -100,7 +99,7 @@ export class WalletActionService {
     const canonical = canonicalAction(action);
     try {
       return await this.deps.submitter.submit({
-        actionId: randomUUID(),
+        actionId: newId(),
         merchantId,
         idempotencyKey: action.idempotencyKey,
         requestHash: requestHash(canonical),
