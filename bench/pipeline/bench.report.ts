@@ -20,6 +20,7 @@ export interface BenchResult {
     merchants: number;
     pspLatencyMs: number;
     logLevel: string;
+    nodeFlags: string[];
     partitions: number | null;
     batchSize: number | null;
     notifications: string;

@@ -116,6 +116,7 @@ export async function runBench(options: BenchOptions, root: string, output: Benc
       logLevel: options.logLevel,
       logDir: workDir,
       env,
+      nodeFlags: options.nodeFlags,
       profileDir,
     });
     // The ERP simulator stands for an external system: its CPU is shown apart (erp), not as paystream's.
@@ -223,6 +224,7 @@ export async function runBench(options: BenchOptions, root: string, output: Benc
         merchants: options.merchants,
         pspLatencyMs: options.pspLatencyMs,
         logLevel: options.logLevel,
+        nodeFlags: options.nodeFlags,
         partitions: options.partitions ?? null,
         batchSize: options.batchSize ?? null,
         notifications: 'SMTP_URL and SMS_URL unset: each notification is recorded NOT_CONFIGURED (no provider call)',

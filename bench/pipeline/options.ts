@@ -37,6 +37,8 @@ export interface BenchOptions {
   database: string;
   redisUrl: string;
   logLevel: string;
+  /** Node flags of the pipeline processes (not the ERP simulator's), e.g. heap limits. */
+  nodeFlags: string[];
   pspLatencyMs: number;
   partitions: number | undefined;
   batchSize: number | undefined;
@@ -68,6 +70,11 @@ const schema = z.object({
   'wallet-concurrency': list.optional(),
   'wallet-pairs': positiveInt.optional(),
   'no-wallet': z.boolean().default(false),
+  'node-flags': z
+    .string()
+    .regex(/^--[a-z0-9-]+(=\S+)?( +--[a-z0-9-]+(=\S+)?)*$/, 'Node flags separated by spaces, each --name or --name=value, e.g. "--max-old-space-size=256"')
+    .transform((s) => s.split(/ +/))
+    .optional(),
   warmup: seconds.optional(),
   duration: seconds.optional(),
   'closed-duration': seconds.optional(),
@@ -118,6 +125,7 @@ export const USAGE = `npm run bench -- [options]
   --mysql-url mysql://root@127.0.0.1:3306 --database paystream_bench (dropped and recreated per run)
   --redis-url redis://127.0.0.1:6379   (keys under a fresh prefix, deleted after the run)
   --log-level info                 the pipeline's LOG_LEVEL
+  --node-flags="--max-old-space-size=256"  Node flags of the pipeline processes (heap limits…), with "="
   --psp-latency 2                  PSP simulator latency, ms (PSP_SIM_LATENCY_MS)
   --partitions N --batch-size N    PARTITIONS and BATCH_SIZE of the pipeline (default: the app's)
   --keep-db                        keep the bench database after the run
@@ -132,7 +140,7 @@ export class BenchUsageError extends Error {
 }
 
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
-  const stringOptions = ['transport', 'mode', 'runtime', 'rates', 'concurrency', 'hot-concurrency', 'hot-rates', 'wallet-concurrency', 'wallet-pairs', 'warmup', 'duration', 'closed-duration', 'merchants', 'call-timeout', 'max-in-flight', 'overload-cutoff', 'drain-timeout', 'db-ceiling-duration', 'db-ceiling-connections', 'mysql-url', 'database', 'redis-url', 'log-level', 'psp-latency', 'partitions', 'batch-size', 'out'] as const;
+  const stringOptions = ['transport', 'mode', 'runtime', 'rates', 'concurrency', 'hot-concurrency', 'hot-rates', 'wallet-concurrency', 'wallet-pairs', 'warmup', 'duration', 'closed-duration', 'merchants', 'call-timeout', 'max-in-flight', 'overload-cutoff', 'drain-timeout', 'db-ceiling-duration', 'db-ceiling-connections', 'mysql-url', 'database', 'redis-url', 'log-level', 'node-flags', 'psp-latency', 'partitions', 'batch-size', 'out'] as const;
   const booleanOptions = ['quick', 'no-ceilings', 'no-wallet', 'profile', 'keep-db', 'keep-logs', 'strict'] as const;
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -181,6 +189,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     database: o.database,
     redisUrl: o['redis-url'],
     logLevel: o['log-level'],
+    nodeFlags: o['node-flags'] ?? [],
     pspLatencyMs: o['psp-latency'],
     partitions: o.partitions,
     batchSize: o['batch-size'],

@@ -34,6 +34,8 @@ export interface PipelineLaunch {
   logDir: string;
   /** Extra environment for every pipeline process (PSP latency, partitions…). */
   env: Record<string, string>;
+  /** Node flags of the paystream processes (the ERP simulator runs without them). */
+  nodeFlags: readonly string[];
   /** When set: `node --cpu-prof` into this folder, one `<role>.cpuprofile` per process. */
   profileDir: string | undefined;
 }
@@ -76,7 +78,8 @@ export async function startPipeline(launch: PipelineLaunch): Promise<RunningPipe
   // inproc: every paystream role in one process ('all'), beside the simulator.
   const roles: readonly string[] = launch.mode === 'inproc' ? [ERP_SIMULATOR, 'all'] : pipelineRoles();
   const processes = roles.map((role) => {
-    const flags = launch.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${launch.profileDir}`, `--cpu-prof-name=${role}.cpuprofile`];
+    const profiling = launch.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${launch.profileDir}`, `--cpu-prof-name=${role}.cpuprofile`];
+    const flags = role === ERP_SIMULATOR ? profiling : [...launch.nodeFlags, ...profiling];
     const spec = role === 'all' ? ROLES.filter((r) => r !== ERP_SIMULATOR).join(',') : role;
     return spawnLogged(role, [...nodeArgsFor(cli, flags), 'start', spec], {
       cwd: launch.root,

@@ -21,6 +21,13 @@ describe('parseBenchOptions', () => {
     expect(o).toMatchObject({ transport: 'redis', mode: 'roles', rates: [100, 300], openMs: 2500, ceilings: false, profile: true, partitions: 4 });
   });
 
+  it('passes Node flags to the pipeline processes, none by default, and refuses anything but flags', () => {
+    expect(parseBenchOptions([]).nodeFlags).toEqual([]);
+    expect(parseBenchOptions(['--node-flags=--max-old-space-size=256  --max-semi-space-size=32']).nodeFlags).toEqual(['--max-old-space-size=256', '--max-semi-space-size=32']);
+    expect(() => parseBenchOptions(['--node-flags=--inspect; rm -rf /'])).toThrow(/--node-flags: Node flags/);
+    expect(() => parseBenchOptions(['--node-flags=max-old-space-size=256'])).toThrow(/--node-flags/);
+  });
+
   it('names the bad option', () => {
     expect(() => parseBenchOptions(['--transport', 'pigeon'])).toThrow(BenchUsageError);
     expect(() => parseBenchOptions(['--rates', '100,x'])).toThrow(/--rates/);
