@@ -169,6 +169,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
         instanceId: `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${config.GRPC_PORT === 0 ? randomUUID().slice(0, 8) : config.GRPC_PORT}`,
         submitWaitMs: config.SUBMIT_WAIT_MS,
         maxInFlight: config.GATEWAY_MAX_IN_FLIGHT,
+        maxBacklog: config.GATEWAY_MAX_BACKLOG,
       },
     });
     ports = await gateway.start();

@@ -43,6 +43,7 @@ const envSchema = z.object({
   HTTP_PORT: port.default(8080),
   SUBMIT_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   GATEWAY_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1_000_000).default(2_000),
+  GATEWAY_MAX_BACKLOG: z.coerce.number().int().min(1).max(100_000_000).default(20_000),
   PLATFORM_FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(250),
   PSP_URL: optional(url(['http:', 'https:'])),
   PSP_API_KEY: optional(z.string()),

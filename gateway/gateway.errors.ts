@@ -104,8 +104,8 @@ export class LimitExceededError extends GatewayError {
 export class OverloadedError extends GatewayError {
   readonly code = 'OVERLOADED';
   readonly retryable = true;
-  constructor(limit: number) {
-    super(`the gateway has ${limit} orders and balance actions in flight, its limit (GATEWAY_MAX_IN_FLIGHT); retry with the same idempotency key after a short wait`);
+  constructor(reason: string) {
+    super(`${reason}; retry with the same idempotency key after a short wait`);
     this.name = 'OverloadedError';
   }
 }

@@ -194,7 +194,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       await deps.transport.ensureTopics(GATEWAY_TOPICS);
       subscription = await runProcessor(feedProcessor(options.instanceId, feeds), { transport: deps.transport, codec: deps.codec, logger: log });
       server = new Server();
-      const context: CallContext = { authenticator, isStopping: () => state !== 'running', inFlight: { limit: options.maxInFlight, current: 0 }, log };
+      const context: CallContext = { authenticator, isStopping: () => state !== 'running', inFlight: { limit: options.maxInFlight, current: 0, maxBacklog: options.maxBacklog, backlog: () => deps.transport.backlog?.() ?? 0 }, log };
       server.addService(serviceOf(protos, ORDER_SERVICE_NAME), createOrderHandlers({ ...context, service, feed: feeds.orders }));
       server.addService(
         serviceOf(protos, WALLET_SERVICE_NAME),

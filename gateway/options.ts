@@ -34,6 +34,12 @@ export interface GatewayOptions {
    * answered RESOURCE_EXHAUSTED at once, writing nothing (default 2000).
    */
   maxInFlight?: number;
+  /**
+   * Messages the transport may hold in this process, not yet handled downstream, before new orders and
+   * balance actions are answered RESOURCE_EXHAUSTED (default 20000). Only a transport that keeps its
+   * backlog in memory (the embedded one) reports it: it bounds that memory under overload.
+   */
+  maxBacklog?: number;
   /** Longest stop() waits for in-flight calls before cutting them off (10000 ms). */
   shutdownTimeoutMs?: number;
   /** Longest one readiness probe may take (1000 ms). */
@@ -65,6 +71,7 @@ const schema = z
     authCacheMaxEntries: count(1_000_000).default(10_000),
     completionCacheSize: count(10_000_000).default(10_000),
     maxInFlight: count(1_000_000).default(2_000),
+    maxBacklog: count(100_000_000).default(20_000),
     shutdownTimeoutMs: ms.default(10_000),
     readinessTimeoutMs: ms.min(1).default(1_000),
   })

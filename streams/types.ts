@@ -78,6 +78,11 @@ export interface Transport {
   /** Publishes a batch; resolves once the engine holds every message durably (as durable as the engine is). */
   publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /**
+   * Messages this process holds that a consumer group has not yet acknowledged, for a transport that
+   * keeps its backlog in the process's memory (the embedded one). Absent where a broker keeps it.
+   */
+  backlog?(): number;
   /** Closes every subscription (draining them) and the engine's connections. */
   close(): Promise<void>;
 }

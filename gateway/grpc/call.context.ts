@@ -17,19 +17,27 @@ export interface CallContext {
   log: Logger;
 }
 
-/** Counts the gateway's orders and balance actions in flight against a limit. */
+/** Counts the gateway's orders and balance actions in flight against a limit, and watches the transport's backlog. */
 export interface InFlightLimit {
   readonly limit: number;
   current: number;
+  /** Messages the transport holds in this process not yet handled downstream (0 where a broker holds them). */
+  readonly backlog: () => number;
+  readonly maxBacklog: number;
 }
 
 /**
  * Admits one order or balance action, or throws RESOURCE_EXHAUSTED (OverloadedError) when the
- * gateway already has `limit` in flight. Returns the release to call once the call is answered.
+ * gateway already has `limit` in flight, or the embedded transport holds more than `maxBacklog`
+ * messages the processors have yet to handle. Returns the release to call once the call is answered.
  */
 export function admit(context: CallContext): () => void {
   const counter = context.inFlight;
-  if (counter.current >= counter.limit) throw new OverloadedError(counter.limit);
+  if (counter.current >= counter.limit) throw new OverloadedError(`the gateway has ${counter.limit} orders and balance actions in flight, its limit (GATEWAY_MAX_IN_FLIGHT)`);
+  const backlog = counter.backlog();
+  if (backlog > counter.maxBacklog) {
+    throw new OverloadedError(`the pipeline is behind: ${backlog} messages wait for its processors, more than GATEWAY_MAX_BACKLOG (${counter.maxBacklog})`);
+  }
   counter.current += 1;
   let released = false;
   return () => {

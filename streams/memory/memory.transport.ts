@@ -75,6 +75,16 @@ class InMemoryTransport implements MemoryTransport {
     return this.closing;
   }
 
+  /** Messages retained in topics that have a consumer group: what some group has yet to acknowledge. */
+  backlog(): number {
+    let held = 0;
+    for (const topic of this.topics.values()) {
+      if (!topic.hasGroups()) continue;
+      for (const log of topic.logs) held += log.size;
+    }
+    return held;
+  }
+
   stats(): MemoryTopicStats[] {
     return [...this.topics.values()].map((topic) => {
       const endOffsets = topic.logs.map((log) => log.endOffset);

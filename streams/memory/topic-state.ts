@@ -31,6 +31,10 @@ export class TopicState {
     return group;
   }
 
+  hasGroups(): boolean {
+    return this.groups.size > 0;
+  }
+
   groupList(): ConsumerGroup[] {
     return [...this.groups.values()];
   }

@@ -29,4 +29,5 @@ export interface MemoryTopicStats {
 export interface MemoryTransport extends Transport {
   readonly name: 'memory';
   stats(): MemoryTopicStats[];
+  backlog(): number;
 }

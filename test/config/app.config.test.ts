@@ -26,4 +26,11 @@ describe('loadConfig', () => {
     expect(config.PARTITIONS).toBe(16);
     expect(config.PSP_SIM_DECLINE_RATE).toBe(0.25);
   });
+
+  it('reads the gateway load limits, and names a bad one', () => {
+    expect(loadConfig({})).toMatchObject({ GATEWAY_MAX_IN_FLIGHT: 2_000, GATEWAY_MAX_BACKLOG: 20_000 });
+    expect(loadConfig({ GATEWAY_MAX_BACKLOG: '500' }).GATEWAY_MAX_BACKLOG).toBe(500);
+    expect(() => loadConfig({ GATEWAY_MAX_BACKLOG: '0' })).toThrow(/GATEWAY_MAX_BACKLOG/);
+    expect(() => loadConfig({ GATEWAY_MAX_IN_FLIGHT: 'many' })).toThrow(/GATEWAY_MAX_IN_FLIGHT/);
+  });
 });

@@ -4,7 +4,7 @@ import type { CreatedMerchant, Gateway, GatewayOptions, OrderClient, SubmitOrder
 import { createGateway, createMerchant, createOrderClient } from '../../gateway';
 import type { EventCodec, OrderCompleted, OrderSubmitted } from '../../schemas';
 import { createEventCodec, deriveId, toMessage, TOPICS } from '../../schemas';
-import type { Subscription, Transport } from '../../streams';
+import type { MemoryTransport, Subscription, Transport } from '../../streams';
 import { createMemoryTransport } from '../../streams';
 import type { TestDatabase } from '../helpers/mysql';
 import { createTestDatabase } from '../helpers/mysql';
@@ -17,7 +17,7 @@ export interface GatewayHarness {
   db: TestDatabase;
   /** The transport the gateway uses (possibly a test wrapper around {@link memory}). */
   transport: Transport;
-  memory: Transport;
+  memory: MemoryTransport;
   gateway: Gateway;
   grpcAddress: string;
   httpBase: string;

@@ -7,6 +7,7 @@ import type { Transport } from '../../streams';
 import type { GatewayHarness } from './gateway.harness';
 import { codec, eventually, orderRequest, publishCount, silentLogger, startGatewayHarness } from './gateway.harness';
 import { field, HealthClient, reflect } from './grpc.clients';
+import { TOPICS } from '../../schemas';
 
 async function getJson(url: string): Promise<{ status: number; body: unknown }> {
   const response = await fetch(url);
@@ -130,6 +131,32 @@ describe('gateway lifecycle', () => {
     // Both answered: the same request is admitted now.
     const retried = await h.client.submitOrder(shed, { timeoutMs: 3_000 });
     expect(retried).toMatchObject({ replayed: false, order: { status: 'PENDING' } });
+  });
+
+  it('answers RESOURCE_EXHAUSTED while the embedded transport holds more than GATEWAY_MAX_BACKLOG unhandled messages, and admits again once they are handled', async () => {
+    const h = await start({ gateway: { maxBacklog: 3, submitWaitMs: 100 } });
+    // A consumer that holds its first batch: what it has not acknowledged stays in the process.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const stalled = await h.memory.subscribe({ topics: [TOPICS.ordersSubmitted], group: `stalled-${randomUUID()}`, handler: () => held });
+    try {
+      for (let i = 0; i < 4; i += 1) expect((await h.client.submitOrder(orderRequest(), { timeoutMs: 3_000 })).order.status).toBe('PENDING');
+      expect(h.memory.backlog()).toBe(4);
+      const shed = orderRequest();
+      const refused = await h.client.submitOrder(shed, { timeoutMs: 3_000 }).catch((err: ServiceError) => err);
+      expect(refused).toMatchObject({ code: status.RESOURCE_EXHAUSTED });
+      expect((refused as ServiceError).details).toMatch(/4 messages wait for its processors, more than GATEWAY_MAX_BACKLOG \(3\)/);
+      const [rows] = await h.db.pool.query('SELECT COUNT(*) AS n FROM order_requests WHERE idempotency_key = ?', [shed.idempotencyKey]);
+      expect(rows).toEqual([{ n: 0 }]);
+      release();
+      await eventually(() => h.memory.backlog() === 0);
+      expect(await h.client.submitOrder(shed, { timeoutMs: 3_000 })).toMatchObject({ replayed: false, order: { status: 'PENDING' } });
+    } finally {
+      release();
+      await stalled.close();
+    }
   });
 
   it('UNAVAILABLE while the broker refuses; the relay and a retry publish later, once', async () => {

@@ -357,6 +357,37 @@ describe('memory transport', () => {
     await expect(transport.ensureTopics([topic])).rejects.toMatchObject({ code: 'TRANSPORT_CLOSED' });
   });
 
+  it('reports as backlog the messages a group has yet to acknowledge, in topics that have a group', async () => {
+    const transport = memoryTransport({ partitions: 2 });
+    const read = uniqueName('read');
+    const unread = uniqueName('unread');
+    await transport.ensureTopics([read, unread]);
+    const release = deferred();
+    const started = new Inbox();
+    await transport.subscribe({
+      topics: [read],
+      group: 'g',
+      handler: async (batch) => {
+        started.add(batch);
+        await release.promise;
+      },
+    });
+    // A topic nobody subscribed to is not a backlog: nothing downstream waits for it.
+    await transport.publish(unread, [testMessage('u', 1), testMessage('u', 2)]);
+    await transport.publish(read, [testMessage('a', 1), testMessage('b', 1), testMessage('a', 2)]);
+    expect(transport.backlog()).toBe(3);
+    await started.waitForDistinct(1);
+    release.resolve();
+    await within(
+      (async () => {
+        while (transport.backlog() > 0) await sleep(5);
+      })(),
+      5_000,
+    );
+    expect(transport.backlog()).toBe(0);
+    expect(new Set(started.eventIds()).size).toBe(3);
+  });
+
   it('creates a topic and its dead-letter topic in ensureTopics, idempotently', async () => {
     const transport = memoryTransport();
     const topic = uniqueName('t');
