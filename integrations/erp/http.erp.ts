@@ -85,8 +85,7 @@ export function createHttpErpClient(options: HttpErpClientOptions): ErpClient {
       const body = JSON.stringify(checked.wire);
       const answer = await limit.run(() => exchange('POST', base, { body, headers: { 'idempotency-key': idempotencyKey } }));
       if (answer.status !== 200 && answer.status !== 202) throw failure('create', answer);
-      const created = parse(wireCreated, answer, 'an entry without { id, status }');
-      return { id: created.id, status: created.status, reason: created.reason ?? null, replayed: answer.status === 200 };
+      return createdOf(parse(wireCreated, answer, 'an entry without { id, status }'), answer.status);
     },
 
     async createJournalEntries(items: readonly BatchCreateItem[]): Promise<BatchCreateOutcome[]> {
@@ -168,7 +167,12 @@ function batchItemOutcome(result: z.infer<typeof wireBatchResult>): BatchCreateO
     return { ok: false, error: failureOf('create', status, error, error === undefined ? '' : JSON.stringify(error)) };
   }
   if (entry === undefined) return { ok: false, error: new ErpError('ERP_BAD_RESPONSE', `ERP sent an entry without { id, status } (HTTP ${status} in a batch)`, { status }) };
-  return { ok: true, value: { id: entry.id, status: entry.status, reason: entry.reason ?? null, replayed: status === 200 } };
+  return { ok: true, value: createdOf(entry, status) };
+}
+
+/** A created entry as a create answered with `status` reports it: 200 is a replay of an earlier create. */
+function createdOf(entry: { id: string; status: CreatedJournalEntry['status']; reason?: string | null | undefined }, status: number): CreatedJournalEntry {
+  return { id: entry.id, status: entry.status, reason: entry.reason ?? null, replayed: status === 200 };
 }
 
 function parse<T extends z.ZodTypeAny>(schema: T, answer: HttpAnswer, what: string): z.infer<T> {

@@ -140,7 +140,7 @@ export function createErpWebhookRoute(options: ErpWebhookRouteOptions): HttpRout
   }
   // Webhooks arrive many at once under load (one answer or a batch per request): one transaction for all of them.
   const recorder = createBatchCoalescer<Received>(recordAll, {
-    maxMessages: 500,
+    maxMessages: MAX_EVENTS,
     onMergedFailure: (err, batches) => log.warn({ err, webhooks: batches }, 'recording webhooks together failed; recording each alone'),
   });
 

@@ -38,18 +38,18 @@ const wireEntry = {
   updated_at: '2024-11-21T10:00:02.000Z',
 };
 
+const servers: TestHttpServer[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+
+async function clientFor(replies: Parameters<typeof scriptedErp>[0], timeoutMs = 2_000): Promise<{ client: ErpClient; server: Awaited<ReturnType<typeof scriptedErp>> }> {
+  const server = await scriptedErp(replies);
+  servers.push(server);
+  return { client: createHttpErpClient({ baseUrl: `${server.url}/erp/`, timeoutMs }), server };
+}
+
 describe('HTTP ERP client', () => {
-  const servers: TestHttpServer[] = [];
-  afterEach(async () => {
-    for (const s of servers.splice(0)) await s.close();
-  });
-
-  async function clientFor(replies: Parameters<typeof scriptedErp>[0], timeoutMs = 2_000): Promise<{ client: ErpClient; server: Awaited<ReturnType<typeof scriptedErp>> }> {
-    const server = await scriptedErp(replies);
-    servers.push(server);
-    return { client: createHttpErpClient({ baseUrl: `${server.url}/erp/`, timeoutMs }), server };
-  }
-
   it('sends the documented request: POST /journal-entries, Idempotency-Key, snake_case body of integer minor units', async () => {
     const { client, server } = await clientFor([{ status: 202, body: { id: 'je_9', status: 'PENDING' } }]);
     const request = entry(1_234);
@@ -140,17 +140,6 @@ describe('HTTP ERP client', () => {
 });
 
 describe('HTTP ERP client: batch create', () => {
-  const servers: TestHttpServer[] = [];
-  afterEach(async () => {
-    for (const s of servers.splice(0)) await s.close();
-  });
-
-  async function clientFor(replies: Parameters<typeof scriptedErp>[0], timeoutMs = 2_000): Promise<{ client: ErpClient; server: Awaited<ReturnType<typeof scriptedErp>> }> {
-    const server = await scriptedErp(replies);
-    servers.push(server);
-    return { client: createHttpErpClient({ baseUrl: `${server.url}/erp/`, timeoutMs }), server };
-  }
-
   it('sends one POST /journal-entries/batch and maps each result as a single create would (202, 200 replay, 409, 422); a local refusal stays with its item', async () => {
     const unbalanced = entry(100);
     unbalanced.lines[1] = { account: 'wallet-1', debitMinor: 0, creditMinor: 99 };
