@@ -13,7 +13,7 @@ import { createLedgerProcessor } from '../processors/ledger';
 import { createLoggerProcessor } from '../processors/logger';
 import { createNotificationProcessor } from '../processors/notification';
 import { createPaymentProcessor } from '../processors/payment';
-import { createOutboxPublisher, runProcessor, type OutboxPublisher, type Processor } from '../processors/runtime';
+import { createOutboxPublisher, createOutputPublisher, runProcessor, type OutboxPublisher, type Processor } from '../processors/runtime';
 import { createEventCodec, type EventCodec } from '../schemas';
 import { createMysqlPool, ensureDatabase, migrate, type Pool } from '../storage/mysql';
 import { createTransport, type MemoryTransport, type Subscription, type Transport } from '../streams';
@@ -100,16 +100,20 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     publishers.push(outbox);
     return outbox;
   };
+  // Processors publish their outputs themselves (kept with their inbox rows until acknowledged); a
+  // relay per producer still publishes any outbox rows an earlier version left unpublished.
+  const publish = createOutputPublisher(transport);
   const run = async (processor: Processor): Promise<void> => {
     subscriptions.push(await runProcessor(processor, { transport, codec, logger, maxBatchSize: config.BATCH_SIZE }));
   };
 
   try {
+    for (const producer of ['payment', 'ledger', 'notification'] as const) if (roles.includes(producer)) outboxFor(producer);
     if (roles.includes('payment')) {
-      await run(createPaymentProcessor({ pool, psp: buildPsp(config), outbox: outboxFor('payment'), codec, logger, options: {} }));
+      await run(createPaymentProcessor({ pool, psp: buildPsp(config), publish, codec, logger, options: {} }));
     }
     if (roles.includes('ledger')) {
-      await run(createLedgerProcessor({ pool, outbox: outboxFor('ledger'), codec, logger, options: { feeBps: config.PLATFORM_FEE_BPS } }));
+      await run(createLedgerProcessor({ pool, publish, codec, logger, options: { feeBps: config.PLATFORM_FEE_BPS } }));
     }
     if (roles.includes('logger')) {
       await run(createLoggerProcessor({ pool, logger }));
@@ -129,7 +133,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       await run(
         createNotificationProcessor({
           pool,
-          outbox: outboxFor('notification'),
+          publish,
           codec,
           logger,
           ...(email === undefined ? {} : { email }),

@@ -1,8 +1,8 @@
 import { withTransaction, type PoolConnection } from '../../storage/mysql';
 import { TOPICS, toMessage } from '../../schemas';
-import { claimInbox } from '../../storage/inbox';
-import { appendOutbox, type OutboxMessage } from '../../storage/outbox';
-import type { DecodedMessage, Processor } from '../runtime';
+import { readInbox, recordInbox } from '../../storage/inbox';
+import type { OutboxMessage } from '../../storage/outbox';
+import { skipRecentlyPublished, type DecodedMessage, type Processor } from '../runtime';
 import type { LedgerSnapshot } from './ledger.batch';
 import { accountLockPlan, actionIdsToLock, planLedgerBatch, saleAccountSpecs, transactionIdsToLock, validateCommand, type LedgerPlan } from './ledger.core';
 import { classifyStorageError, LedgerError } from './ledger.errors';
@@ -24,7 +24,7 @@ import type { AccountState, LedgerCommand, LedgerProcessorDeps } from './types';
 import { actionAccountSpecs } from './wallet-actions.core';
 import { lockActions, updateActions } from './wallet-actions.store';
 
-/** The processor's name: its consumer group, inbox consumer and outbox producer. */
+/** The processor's name: its consumer group and inbox consumer. */
 export const LEDGER_PROCESSOR_NAME = 'ledger';
 
 const KNOWN_ACCOUNTS_LIMIT = 100_000;
@@ -36,16 +36,17 @@ const KNOWN_ACCOUNTS_LIMIT = 100_000;
  * wallet; see `wallet-actions.core`) and settles holds on the ERP's verdict (`ErpConfirmation` →
  * POSTED or REJECTED, the action POSTED or RELEASED, `WalletUpdated`).
  *
- * One MySQL transaction (READ COMMITTED, see `withTransaction`) per batch: claim the inbox; lock the
+ * One MySQL transaction (READ COMMITTED, see `withTransaction`) per batch: read the inbox; lock the
  * named ledger transactions, then the `wallet_actions` rows, then every touched account (with the
  * whole enterprise pool of each wallet an action names) in id order, one statement each; plan the
  * batch in memory in event order (`ledger.core`); write it set-based (one multi-row statement per
- * table, one status update per target status, one update of all changed actions); append the
- * outputs to the outbox; commit; publish.
+ * table, one status update per target status, one update of all changed actions) after an inbox row
+ * per event that holds the outputs it caused; commit; publish, before the batch is acknowledged.
  *
- * Duplicates change nothing and publish nothing new: a redelivered event is stopped by the inbox; a
- * second `PaymentCompleted` for an already credited order (another event id) is skipped (the first
- * one's outputs were committed with it and are published by the outbox); an action that is no longer
+ * Duplicates change nothing and publish nothing new: a redelivered event is stopped by the inbox,
+ * and the outputs recorded with it are published again (a crash or a failed publish may have kept
+ * them from going out; downstream dedupes them by id); a second `PaymentCompleted` for an already
+ * credited order (another event id) is skipped (the first one published the outputs); an action that is no longer
  * PENDING is skipped; an ERP verdict on a transaction that is no longer HELD is skipped. A lock
  * conflict (deadlock, lock wait timeout) throws a retryable `LEDGER_LOCK_CONFLICT`.
  */
@@ -53,6 +54,7 @@ export function createLedgerProcessor(deps: LedgerProcessorDeps): Processor {
   const { feeBps } = resolveLedgerProcessorOptions(deps.options);
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ processor: LEDGER_PROCESSOR_NAME });
+  const publish = skipRecentlyPublished(deps.publish);
   // Accounts are never deleted: once seen, a batch need not ask for them again (bounded memory).
   const knownAccounts = new Set<string>();
 
@@ -67,19 +69,29 @@ export function createLedgerProcessor(deps: LedgerProcessorDeps): Processor {
     for (const spec of specs) knownAccounts.add(spec.id);
   }
 
-  async function apply(commands: readonly LedgerCommand[]): Promise<{ messages: OutboxMessage[]; plan: LedgerPlan | null }> {
+  /** Applies the batch; `messages` are its outputs and those recorded with the events handled before. */
+  async function apply(commands: readonly LedgerCommand[]): Promise<{ messages: OutboxMessage[]; again: number; plan: LedgerPlan | null }> {
     const at = now();
     return withTransaction(deps.pool, async (connection, writes) => {
-      const fresh = await claimInbox(connection, LEDGER_PROCESSOR_NAME, commands.map((c) => c.source.eventId));
-      const todo = commands.filter((c) => fresh.has(c.source.eventId));
-      if (todo.length === 0) return { messages: [], plan: null };
+      const seen = await readInbox(connection, LEDGER_PROCESSOR_NAME, commands.map((c) => c.source.eventId), { lock: true });
+      const again = [...seen.values()].flat();
+      const todo = commands.filter((c) => !seen.has(c.source.eventId));
+      if (todo.length === 0) return { messages: again, again: again.length, plan: null };
       const snapshot = await lockBatch(connection, todo);
       // System accounts were read unlocked: what the batch adds to them is written as increments, last.
       const systemBefore = new Map(
         [...snapshot.accounts.values()].filter((a) => a.kind === 'system').map((a) => [a.id, { posted: a.postedMinor, pendingIn: a.pendingInMinor, pendingOut: a.pendingOutMinor }]),
       );
       const plan = planLedgerBatch(todo, snapshot, { feeBps, now: at });
-      // The writes go with the COMMIT in one round trip; the system increments last (shortest lock).
+      const messages = plan.outputs.map((output) => ({ ...toMessage(deps.codec, output), topic: output.topic }));
+      // The writes go with the COMMIT in one round trip: the inbox first, the system increments last (shortest lock).
+      await recordInbox(
+        writes,
+        LEDGER_PROCESSOR_NAME,
+        todo.map((c) => c.source.eventId),
+        messages,
+        new Date(at),
+      );
       await insertTransactions(writes, plan.transactions);
       await saveBalances(
         writes,
@@ -88,8 +100,6 @@ export function createLedgerProcessor(deps: LedgerProcessorDeps): Processor {
       );
       await updateStatuses(writes, plan.statusChanges);
       await updateActions(writes, plan.actionUpdates);
-      const messages = plan.outputs.map((output) => ({ ...toMessage(deps.codec, output), topic: output.topic }));
-      await appendOutbox(writes, LEDGER_PROCESSOR_NAME, messages);
       await addSystemBalances(
         writes,
         plan.accounts
@@ -100,7 +110,7 @@ export function createLedgerProcessor(deps: LedgerProcessorDeps): Processor {
           }),
         at,
       );
-      return { messages, plan };
+      return { messages: [...again, ...messages], again: again.length, plan };
     });
   }
 
@@ -114,22 +124,18 @@ export function createLedgerProcessor(deps: LedgerProcessorDeps): Processor {
     } catch (err) {
       throw classifyStorageError(err);
     }
-    const { messages, plan } = applied;
+    const { messages, again, plan } = applied;
     if (plan === null) {
-      log.debug({ events: commands.length }, 'batch already handled');
+      log.debug({ events: commands.length, republished: again }, 'batch already handled; its outputs published again');
+      await publish(messages);
       return;
     }
     for (const skip of plan.skipped) log.warn(skip, 'event changed nothing');
     log.info(
-      { events: commands.length, transactions: plan.transactions.length, settled: plan.statusChanges.length, actions: plan.actionUpdates.length, outputs: messages.length },
+      { events: commands.length, transactions: plan.transactions.length, settled: plan.statusChanges.length, actions: plan.actionUpdates.length, outputs: messages.length, republished: again },
       'ledger batch committed',
     );
-    try {
-      await deps.outbox.publish(messages);
-    } catch (err) {
-      // Committed in the outbox: the relay publishes them; redelivery would find the inbox claimed.
-      log.warn({ err, outputs: messages.length }, 'publishing after commit failed; the outbox relay will publish');
-    }
+    await publish(messages);
   }
 
   return { name: LEDGER_PROCESSOR_NAME, topics: [TOPICS.paymentsCompleted, TOPICS.balanceActions, TOPICS.erpConfirmations], handle };

@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
 import type { BalanceActionKind, BalanceActionRequested, ErpConfirmation, EventCodec, EventEnvelope, HoldStatus, PaymentCompleted, PaymentFailed } from '../../schemas';
 import type { Pool } from '../../storage/mysql';
-import type { OutboxPublisher } from '../runtime';
+import type { PublishOutputs } from '../runtime';
 import type { LedgerProcessorOptions } from './options';
 
 /** What the ledger processor needs; every dependency arrives here. */
 export interface LedgerProcessorDeps {
   pool: Pool;
-  /** Publishes committed outputs; must be created with `producer: 'ledger'` (the processor's name). */
-  outbox: OutboxPublisher;
+  /** Publishes committed outputs (`createOutputPublisher`); a rejection fails the batch. */
+  publish: PublishOutputs;
   codec: EventCodec;
   logger: Logger;
   options: LedgerProcessorOptions;

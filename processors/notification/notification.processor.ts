@@ -1,13 +1,12 @@
 import { TOPICS } from '../../schemas';
 import { withTransaction, type PoolConnection } from '../../storage/mysql';
-import { appendOutbox, type OutboxMessage } from '../../storage/outbox';
-import type { DecodedMessage, Processor } from '../runtime';
+import type { OutboxMessage } from '../../storage/outbox';
+import { skipRecentlyPublished, type DecodedMessage, type Processor } from '../runtime';
 import { createBalanceMonitor } from './balance-monitor';
 import { changeSources, deliveredMessage, planDeliveries, walletChanges, withRequestedAmounts, type NotificationSource, type PlannedDelivery } from './delivery-plan';
 import { createMerchantCache } from './merchant.cache';
 import { NotificationError } from './notification.errors';
 import {
-  existingNotificationIds,
   insertNotifications,
   lockNotifications,
   markSending,
@@ -31,12 +30,15 @@ type Settled = Omit<Outcome, 'row'>;
  * marks the PENDING ones SENDING with one more attempt; after it commits the providers are called
  * (at most `maxConcurrentSends` at once); a second transaction records each outcome. A row found
  * SENDING on a later attempt was interrupted mid-send: it may have gone out, so it is not sent again
- * (FAILED). Final rows publish NotificationDelivered through the outbox. A transient provider error
+ * (FAILED). Each transaction's final rows publish NotificationDelivered after it commits, before the
+ * batch is acknowledged; a failed publish fails the batch, and its redelivery finds those rows final
+ * and publishes them again (the row is the record of the output). A transient provider error
  * leaves its row PENDING and throws a retryable error after the rest is recorded, so the runner's
  * retry sends only what is still pending.
  */
 export function createNotificationProcessor(deps: NotificationProcessorDeps): Processor {
-  const { pool, codec, outbox } = deps;
+  const { pool, codec } = deps;
+  const publish = skipRecentlyPublished(deps.publish);
   const maxConcurrent = deps.options.maxConcurrentSends;
   const cacheMs = deps.options.merchantCacheMs ?? NOTIFICATION_DEFAULTS.merchantCacheMs;
   if (!Number.isSafeInteger(maxConcurrent) || maxConcurrent < 1) {
@@ -62,10 +64,10 @@ export function createNotificationProcessor(deps: NotificationProcessorDeps): Pr
     const contacts = sources.length === 0 ? new Map<string, MerchantContact>() : await merchants.get(sources.map((s) => s.merchantId));
     const claimed = await claim(changes, sources, contacts);
     const { plans } = claimed;
-    await outbox.publish(claimed.outputs);
+    await publish(claimed.outputs);
     const outcomes = await mapLimit(claimed.toSend, maxConcurrent, (row) => attempt(row, plans.get(row.id)));
     const outputs = await record(outcomes, plans);
-    await outbox.publish(outputs);
+    await publish(outputs);
 
     const transient = outcomes.filter((o) => o.status === 'PENDING');
     if (transient.length > 0) {
@@ -108,7 +110,6 @@ export function createNotificationProcessor(deps: NotificationProcessorDeps): Pr
     const result = await withTransaction(pool, async (connection, writes) => {
       const plans = await plan(connection, changes, sources, contacts);
       const ids = [...plans.keys()];
-      const existing = await existingNotificationIds(connection, ids);
       await insertNotifications(
         connection,
         [...plans.values()].map((p) => p.record),
@@ -121,7 +122,8 @@ export function createNotificationProcessor(deps: NotificationProcessorDeps): Pr
       for (const row of rows) {
         if (row.status === 'PENDING') toSend.push(row);
         else if (row.status === 'SENDING') settled.push({ row, ...(unrecorded.get(row.id) ?? interrupted(row)) });
-        else if (!existing.has(row.id)) finals.push(row);
+        // Final already (recorded NOT_CONFIGURED just now, or on an earlier delivery of the event): published (again).
+        else finals.push(row);
       }
       // The rest are writes: they go with the COMMIT in one round trip.
       await recordOutcomes(writes, settled, at);
@@ -135,7 +137,6 @@ export function createNotificationProcessor(deps: NotificationProcessorDeps): Pr
       const outputs = [...finals, ...settled.filter((o) => o.status !== 'PENDING').map((o) => applied(o, at))].map((row) =>
         deliveredMessage(codec, row, plans.get(row.id)?.source),
       );
-      await appendOutbox(writes, name, outputs);
       return { toSend: toSend.map((r) => ({ ...r, status: 'SENDING' as const, attempts: r.attempts + 1, updatedAt: at })), outputs, settled, plans };
     });
     for (const o of result.settled) unrecorded.delete(o.row.id);
@@ -179,9 +180,7 @@ export function createNotificationProcessor(deps: NotificationProcessorDeps): Pr
     try {
       const outputs = await withTransaction(pool, async (_connection, writes) => {
         await recordOutcomes(writes, outcomes, at);
-        const messages = outcomes.filter((o) => o.status !== 'PENDING').map((o) => deliveredMessage(codec, applied(o, at), plans.get(o.row.id)?.source));
-        await appendOutbox(writes, name, messages);
-        return messages;
+        return outcomes.filter((o) => o.status !== 'PENDING').map((o) => deliveredMessage(codec, applied(o, at), plans.get(o.row.id)?.source));
       });
       for (const o of outcomes) unrecorded.delete(o.row.id);
       return outputs;

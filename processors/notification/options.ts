@@ -3,7 +3,7 @@ import type { EmailSender } from '../../integrations/email';
 import type { SmsSender } from '../../integrations/sms';
 import type { EventCodec } from '../../schemas';
 import type { Pool } from '../../storage/mysql';
-import type { OutboxPublisher } from '../runtime';
+import type { PublishOutputs } from '../runtime';
 
 export interface NotificationOptions {
   /** Most provider calls in flight at once for one batch (an integer ≥ 1). */
@@ -20,8 +20,8 @@ export interface NotificationOptions {
 
 export interface NotificationProcessorDeps {
   pool: Pool;
-  /** The outbox publisher of producer `notification` (the caller starts and stops its relay). */
-  outbox: OutboxPublisher;
+  /** Publishes committed outputs (`createOutputPublisher`); a rejection fails the batch. */
+  publish: PublishOutputs;
   codec: EventCodec;
   logger: Logger;
   /** Absent: the channel is not configured and every email is recorded as NOT_CONFIGURED. */

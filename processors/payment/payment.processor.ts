@@ -2,16 +2,16 @@ import { withTransaction } from '../../storage/mysql';
 import type { CaptureResult } from '../../integrations/psp';
 import { deriveId, TOPICS, toMessage } from '../../schemas';
 import type { EventCodec, OrderSubmitted } from '../../schemas';
-import { claimInbox } from '../../storage/inbox';
-import { appendOutbox, type OutboxMessage } from '../../storage/outbox';
-import type { DecodedMessage, Processor } from '../runtime';
+import { readInbox, recordInbox } from '../../storage/inbox';
+import type { OutboxMessage } from '../../storage/outbox';
+import { skipRecentlyPublished, type DecodedMessage, type Processor } from '../runtime';
 import { mapSettledBounded } from './bounded-map';
 import { resolvePaymentProcessorOptions } from './options';
 import { PaymentProcessorError } from './payment.errors';
-import { findHandledEvents, insertPayments } from './payment.store';
+import { insertPayments } from './payment.store';
 import type { PaymentProcessorDeps, PaymentRow } from './types';
 
-/** The processor's name: its consumer group, inbox consumer and outbox producer. */
+/** The processor's name: its consumer group and inbox consumer. */
 export const PAYMENT_PROCESSOR_NAME = 'payment';
 
 interface SubmittedOrder {
@@ -28,10 +28,11 @@ interface Capture extends SubmittedOrder {
  * Captures each submitted order through the PSP and publishes `PaymentCompleted` or `PaymentFailed`
  * on `payments.completed` (key: merchant id).
  *
- * Per batch: events already in the inbox are skipped before any PSP call; the rest are captured
- * concurrently (at most `maxConcurrentCaptures` at once); then one transaction claims the inbox,
- * records the outcomes in `payments` and appends the outputs to the outbox; after commit the outputs
- * are published. A PSP error is thrown as it is (a transient one is retryable and the runner retries
+ * Per batch: events already in the inbox (redelivered) are not captured again, and the outputs
+ * recorded with them are published again; the rest are captured concurrently (at most
+ * `maxConcurrentCaptures` at once); then one transaction records the outcomes in `payments` and an
+ * inbox row per event holding its output; after commit the outputs are published, before the batch
+ * is acknowledged (a failed publish fails the batch, and its redelivery publishes them). A PSP error is thrown as it is (a transient one is retryable and the runner retries
  * the batch; captures already made are idempotent at the PSP by order id). A non-retryable PSP error
  * (e.g. `IDEMPOTENCY_CONFLICT`) dead-letters the order for an operator: money may have moved, so it is
  * not turned into a `PaymentFailed`.
@@ -40,14 +41,18 @@ export function createPaymentProcessor(deps: PaymentProcessorDeps): Processor {
   const options = resolvePaymentProcessorOptions(deps.options);
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ processor: PAYMENT_PROCESSOR_NAME });
+  const publish = skipRecentlyPublished(deps.publish);
 
   async function handle(batch: readonly DecodedMessage[]): Promise<void> {
     const orders = submittedOrders(batch);
     if (orders.length === 0) return;
-    const handled = await findHandledEvents(deps.pool, PAYMENT_PROCESSOR_NAME, orders.map((o) => o.eventId));
+    // Redelivered events: no second PSP call; what they caused is published again.
+    const handled = await readInbox(deps.pool, PAYMENT_PROCESSOR_NAME, orders.map((o) => o.eventId), { lock: false });
+    const again = [...handled.values()].flat();
     const pending = orders.filter((o) => !handled.has(o.eventId));
     if (pending.length === 0) {
-      log.debug({ skipped: orders.length }, 'batch already handled');
+      log.debug({ skipped: orders.length, republished: again.length }, 'batch already handled; its outputs published again');
+      await publish(again);
       return;
     }
 
@@ -68,25 +73,20 @@ export function createPaymentProcessor(deps: PaymentProcessorDeps): Processor {
     }
 
     const at = now();
-    const outputs = await withTransaction(deps.pool, async (connection, writes) => {
-      const fresh = await claimInbox(connection, PAYMENT_PROCESSOR_NAME, captures.map((c) => c.eventId));
+    const { mine, outputs } = await withTransaction(deps.pool, async (connection, writes) => {
       // Another member of the group may have handled some meanwhile; the PSP answered it the same.
-      const mine = captures.filter((c) => fresh.has(c.eventId));
-      await insertPayments(writes, mine.map((c) => paymentRow(c, at)));
-      const messages = mine.map((c) => outputMessage(deps.codec, c, at));
-      await appendOutbox(writes, PAYMENT_PROCESSOR_NAME, messages);
-      return messages;
+      const seen = await readInbox(connection, PAYMENT_PROCESSOR_NAME, captures.map((c) => c.eventId), { lock: true });
+      const fresh = captures.filter((c) => !seen.has(c.eventId));
+      const messages = fresh.map((c) => outputMessage(deps.codec, c, at));
+      await recordInbox(writes, PAYMENT_PROCESSOR_NAME, fresh.map((c) => c.eventId), messages, new Date(at));
+      await insertPayments(writes, fresh.map((c) => paymentRow(c, at)));
+      return { mine: fresh, outputs: [...again, ...[...seen.values()].flat(), ...messages] };
     });
     log.info(
-      { orders: outputs.length, captured: captures.filter((c) => c.result.outcome === 'CAPTURED').length, skipped: orders.length - pending.length },
+      { orders: mine.length, captured: mine.filter((c) => c.result.outcome === 'CAPTURED').length, skipped: orders.length - mine.length },
       'payments recorded',
     );
-    try {
-      await deps.outbox.publish(outputs);
-    } catch (err) {
-      // Committed in the outbox: the relay publishes them; redelivery would find the inbox claimed.
-      log.warn({ err, outputs: outputs.length }, 'publishing after commit failed; the outbox relay will publish');
-    }
+    await publish(outputs);
   }
 
   return { name: PAYMENT_PROCESSOR_NAME, topics: [TOPICS.ordersSubmitted], handle };

@@ -2,15 +2,15 @@ import type { Logger } from 'pino';
 import type { PaymentProvider } from '../../integrations/psp';
 import type { EventCodec } from '../../schemas';
 import type { Pool } from '../../storage/mysql';
-import type { OutboxPublisher } from '../runtime';
+import type { PublishOutputs } from '../runtime';
 import type { PaymentProcessorOptions } from './options';
 
 /** What the payment processor needs; every dependency arrives here. */
 export interface PaymentProcessorDeps {
   pool: Pool;
   psp: PaymentProvider;
-  /** Publishes committed outputs; must be created with `producer: 'payment'` (the processor's name). */
-  outbox: OutboxPublisher;
+  /** Publishes committed outputs (`createOutputPublisher`); a rejection fails the batch. */
+  publish: PublishOutputs;
   codec: EventCodec;
   logger: Logger;
   options: PaymentProcessorOptions;

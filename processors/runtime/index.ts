@@ -5,3 +5,5 @@ export { createOutboxPublisher } from './outbox.publisher';
 export { createBatchCoalescer } from './batch-coalescer';
 export type { BatchCoalescer, BatchCoalescerOptions } from './batch-coalescer';
 export type { OutboxPublisher, OutboxPublisherOptions } from './outbox.publisher';
+export { createOutputPublisher, skipRecentlyPublished } from './publish-outputs';
+export type { PublishOutputs } from './publish-outputs';

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Pool } from '../../storage/mysql';
 import { deleteOutbox, loadStaleOutbox, type OutboxMessage } from '../../storage/outbox';
 import type { Transport } from '../../streams';
+import { createOutputPublisher } from './publish-outputs';
 
 export interface OutboxPublisherOptions {
   pool: Pool;
@@ -46,6 +47,7 @@ export function createOutboxPublisher(options: OutboxPublisherOptions): OutboxPu
   const relayEveryMs = options.relayEveryMs ?? 2_000;
   const removeAfterMs = options.removeAfterMs ?? 100;
   const log = options.logger.child({ outbox: options.producer });
+  const send = createOutputPublisher(options.transport);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   // Published, not yet removed. A crash loses this list: the relay then publishes those rows again.
@@ -94,24 +96,6 @@ export function createOutboxPublisher(options: OutboxPublisherOptions): OutboxPu
     );
   }
 
-  async function send(messages: readonly OutboxMessage[]): Promise<void> {
-    if (messages.length === 0) return;
-    const byTopic = new Map<string, OutboxMessage[]>();
-    for (const m of messages) {
-      const list = byTopic.get(m.topic);
-      if (list === undefined) byTopic.set(m.topic, [m]);
-      else list.push(m);
-    }
-    await Promise.all(
-      [...byTopic].map(([topic, list]) =>
-        options.transport.publish(
-          topic,
-          list.map((m) => ({ key: m.key, value: m.value, headers: toHeaders(m.headers) })),
-        ),
-      ),
-    );
-  }
-
   async function relayOnce(): Promise<number> {
     // Rows this publisher already published are not stale: remove them before looking.
     await removePublished();
@@ -152,22 +136,5 @@ export function createOutboxPublisher(options: OutboxPublisherOptions): OutboxPu
       await running;
       await removePublished();
     },
-  };
-}
-
-function toHeaders(headers: OutboxMessage['headers']): {
-  eventId: string;
-  eventType: string;
-  correlationId: string;
-  causationId: string;
-  producedAt: string;
-  [name: string]: string;
-} {
-  return {
-    ...headers,
-    eventType: headers.eventType ?? '',
-    correlationId: headers.correlationId ?? '',
-    causationId: headers.causationId ?? '',
-    producedAt: headers.producedAt ?? '',
   };
 }

@@ -1,1 +1,1 @@
-export { claimInbox } from './inbox.store';
+export { claimInbox, readInbox, recordInbox } from './inbox.store';

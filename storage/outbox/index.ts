@@ -1,2 +1,2 @@
-export { appendOutbox, deleteOutbox, loadStaleOutbox } from './outbox.store';
+export { appendOutbox, deleteOutbox, loadStaleOutbox, parseHeaders } from './outbox.store';
 export type { OutboxMessage, StoredOutboxMessage } from './outbox.store';

@@ -43,15 +43,16 @@ export async function loadStaleOutbox(pool: Pool, producer: string, olderThanMs:
   }));
 }
 
-function parseHeaders(raw: unknown): { eventId: string; [name: string]: string } {
+/** Message headers as stored (a JSON text, or the object parsed from one): strings, with an eventId. */
+export function parseHeaders(raw: unknown): OutboxMessage['headers'] {
   const value: unknown = typeof raw === 'string' ? JSON.parse(raw) : raw;
-  if (typeof value !== 'object' || value === null) throw new TypeError('outbox headers are not an object');
+  if (typeof value !== 'object' || value === null) throw new TypeError('message headers are not an object');
   const headers: Record<string, string> = {};
   for (const [name, v] of Object.entries(value)) {
-    if (typeof v !== 'string') throw new TypeError(`outbox header ${name} is not a string`);
+    if (typeof v !== 'string') throw new TypeError(`message header ${name} is not a string`);
     headers[name] = v;
   }
   const eventId = headers.eventId;
-  if (eventId === undefined) throw new TypeError('outbox headers lack eventId');
+  if (eventId === undefined) throw new TypeError('message headers lack eventId');
   return { ...headers, eventId };
 }

@@ -4,7 +4,7 @@ import { actionRejectionOf, createWalletClient, type WalletClient } from '../../
 import { createHttpErpClient } from '../../integrations/erp';
 import { reconcile } from '../../processors/erp-sync';
 import { createLedgerProcessor } from '../../processors/ledger';
-import { createOutboxPublisher, runProcessor } from '../../processors/runtime';
+import { createOutputPublisher, runProcessor } from '../../processors/runtime';
 import { createEventCodec, type EventCodec } from '../../schemas';
 import type { Subscription } from '../../streams';
 import pino from 'pino';
@@ -34,8 +34,7 @@ describe.each(kinds)('wallet path end to end on the %s transport', (kind) => {
     // A second ledger consumer in the same group: the two split the partitions and lock wallets against each other.
     const logger = pino({ level: 'silent' });
     const codec: EventCodec = createEventCodec();
-    const outbox = createOutboxPublisher({ pool: p.db.pool, transport: p.app.transport, producer: 'ledger', logger });
-    secondLedger = await runProcessor(createLedgerProcessor({ pool: p.db.pool, outbox, codec, logger, options: { feeBps: 250 } }), { transport: p.app.transport, codec, logger });
+    secondLedger = await runProcessor(createLedgerProcessor({ pool: p.db.pool, publish: createOutputPublisher(p.app.transport), codec, logger, options: { feeBps: 250 } }), { transport: p.app.transport, codec, logger });
   });
   afterAll(async () => {
     await secondLedger?.close();

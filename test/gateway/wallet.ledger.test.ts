@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import type { ActionView, WalletUpdateView } from '../../gateway';
 import { actionRejectionOf } from '../../gateway';
-import { createLedgerProcessor, LEDGER_PROCESSOR_NAME } from '../../processors/ledger';
-import { createOutboxPublisher, runProcessor } from '../../processors/runtime';
+import { createLedgerProcessor } from '../../processors/ledger';
+import { createOutputPublisher, runProcessor } from '../../processors/runtime';
 import type { ErpConfirmation } from '../../schemas';
 import { deriveId, toMessage, TOPICS } from '../../schemas';
 import { codec, eventually, silentLogger } from './gateway.harness';
@@ -16,8 +16,7 @@ describe('WalletService with the real ledger', () => {
 
   beforeAll(async () => {
     h = await startWalletHarness({ fakeLedger: false });
-    const outbox = createOutboxPublisher({ pool: h.db.pool, transport: h.memory, producer: LEDGER_PROCESSOR_NAME, logger: silentLogger });
-    await runProcessor(createLedgerProcessor({ pool: h.db.pool, outbox, codec, logger: silentLogger, options: { feeBps: 250 } }), {
+    await runProcessor(createLedgerProcessor({ pool: h.db.pool, publish: createOutputPublisher(h.memory), codec, logger: silentLogger, options: { feeBps: 250 } }), {
       transport: h.memory,
       codec,
       logger: silentLogger,

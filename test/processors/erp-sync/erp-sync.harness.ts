@@ -10,7 +10,7 @@ import { HttpRouter } from '../../../gateway';
 import { createErpSimulator, createHttpErpClient, type ErpClient, type ErpSimulator, type ErpSimulatorOptions } from '../../../integrations/erp';
 import { startErpSyncRole, createErpSyncProcessor, createErpWebhookRoute, type ErpSyncOptions, type RunningErpSync } from '../../../processors/erp-sync';
 import { createLedgerProcessor, defaultWalletId, saleTransactionId } from '../../../processors/ledger';
-import { createOutboxPublisher, runProcessor, type OutboxPublisher } from '../../../processors/runtime';
+import { createOutputPublisher, runProcessor } from '../../../processors/runtime';
 import { createEventCodec, deriveId, TOPICS, toMessage, type EventCodec, type EventEnvelope, type EventMap, type EventType, type JournalLine, type WalletUpdated } from '../../../schemas';
 import { rowsOf, type Pool } from '../../../storage/mysql';
 import { createMemoryTransport, type IncomingMessage, type MemoryTransport, type RetryPolicy, type Subscription } from '../../../streams';
@@ -109,7 +109,6 @@ export async function createErpHarness(db: TestDatabase, options: HarnessOptions
   const pool = db.pool;
   const transport = createMemoryTransport({ partitions: 4, visibilityTimeoutMs: 200 }, { logger: silentLogger });
   const subscriptions: Subscription[] = [];
-  const publishers: OutboxPublisher[] = [];
   const roles: RunningErpSync[] = [];
   const closers: (() => Promise<void>)[] = [];
 
@@ -171,10 +170,7 @@ export async function createErpHarness(db: TestDatabase, options: HarnessOptions
       return observer;
     },
     async runLedger() {
-      const outbox = createOutboxPublisher({ pool, transport, producer: 'ledger', logger: silentLogger, relayAfterMs: 0, relayEveryMs: 50 });
-      outbox.start();
-      publishers.push(outbox);
-      subscriptions.push(await runProcessor(createLedgerProcessor({ pool, outbox, codec, logger: silentLogger, options: { feeBps: 250 } }), { transport, codec, logger: silentLogger, retry: FAST_RETRY }));
+      subscriptions.push(await runProcessor(createLedgerProcessor({ pool, publish: createOutputPublisher(transport), codec, logger: silentLogger, options: { feeBps: 250 } }), { transport, codec, logger: silentLogger, retry: FAST_RETRY }));
     },
     async startErpSync(erpOptions = FAST_ERP_SYNC) {
       const role = await startErpSyncRole({ pool, transport, codec, logger: silentLogger, erp, options: erpOptions, retry: FAST_RETRY, relayAfterMs: 2_000, relayEveryMs: 50 });
@@ -209,7 +205,6 @@ export async function createErpHarness(db: TestDatabase, options: HarnessOptions
     async close() {
       for (const role of roles.splice(0)) await role.stop();
       for (const subscription of subscriptions.splice(0)) await subscription.close();
-      for (const publisher of publishers.splice(0)) await publisher.stop();
       for (const close of closers.splice(0)) await close();
       await sim.stop();
       await transport.close();

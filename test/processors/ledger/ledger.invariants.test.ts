@@ -46,7 +46,7 @@ describe('ledger invariants under two consumers', () => {
     const handled = [0, 0];
     const failures: unknown[] = [];
     for (const member of [0, 1]) {
-      const processor = createLedgerProcessor({ pool: h.pool, outbox: h.outbox(LEDGER_PROCESSOR_NAME), codec, logger: silentLogger, options: { feeBps: FEE_BPS } });
+      const processor = createLedgerProcessor({ pool: h.pool, publish: h.publishOutputs, codec, logger: silentLogger, options: { feeBps: FEE_BPS } });
       const counted: Processor = {
         name: processor.name,
         topics: processor.topics,

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createLedgerProcessor, defaultWalletId, LEDGER_PROCESSOR_NAME, saleTransactionId, systemAccountId } from '../../../processors/ledger';
-import type { OutboxPublisher } from '../../../processors/runtime';
+import type { PublishOutputs } from '../../../processors/runtime';
 import { deriveId, TOPICS, toMessage } from '../../../schemas';
-import { DLQ_HEADERS, dlqTopic } from '../../../streams';
+import { DLQ_HEADERS, dlqTopic, type Subscription } from '../../../streams';
 import { erpConfirmation, paymentCompleted, paymentFailed } from './ledger.events';
 import { codec, createHarness, createTestDatabase, rows, silentLogger, type Harness, type TestDatabase, type Observer } from './processor.harness';
 
@@ -47,8 +47,8 @@ describe('ledger processor', () => {
     await h.close();
   });
 
-  async function start(outbox: OutboxPublisher = h.outbox(LEDGER_PROCESSOR_NAME)): Promise<void> {
-    await h.run(createLedgerProcessor({ pool: h.pool, outbox, codec, logger: silentLogger, options: { feeBps: 250 }, now: () => NOW }));
+  async function start(publish: PublishOutputs = h.publishOutputs): Promise<Subscription> {
+    return h.run(createLedgerProcessor({ pool: h.pool, publish, codec, logger: silentLogger, options: { feeBps: 250 }, now: () => NOW }));
   }
 
   async function settled(topic: string): Promise<void> {
@@ -237,40 +237,63 @@ describe('ledger processor', () => {
     expect(walletUpdates.messages).toHaveLength(1);
   });
 
-  it('loses no output when publishing fails after commit: the relay publishes what the outbox kept', async () => {
-    const outbox = h.outbox(LEDGER_PROCESSOR_NAME);
+  it('loses no output when publishing fails after commit: the redelivered event publishes what its inbox row kept', async () => {
     let crashes = 0;
-    const crashingOnce: OutboxPublisher = {
-      ...outbox,
-      publish: async (messages) => {
-        if (crashes === 0) {
-          crashes += 1;
-          throw new Error('simulated crash between commit and publish');
-        }
-        await outbox.publish(messages);
-      },
+    const attempts: string[][] = [];
+    const crashingOnce: PublishOutputs = async (messages) => {
+      attempts.push(messages.map((m) => m.headers.eventId));
+      if (crashes === 0) {
+        crashes += 1;
+        throw new Error('simulated crash between commit and publish');
+      }
+      await h.publishOutputs(messages);
     };
     await start(crashingOnce);
     const sale = paymentCompleted(merchantId, 10_000);
     await h.publish(TOPICS.paymentsCompleted, [sale]);
     await settled(TOPICS.paymentsCompleted);
 
+    const outputIds = [deriveId(sale.eventId, 'WalletUpdated', walletId), deriveId(sale.eventId, 'OrderCompleted')];
+    // The first publish failed after the commit, so the batch failed and the event came back: the
+    // inbox stopped it from applying again, and the outputs recorded with it went out.
     expect(crashes).toBe(1);
-    expect(walletUpdates.messages).toHaveLength(0);
-    expect(ordersCompleted.messages).toHaveLength(0);
-    expect(await rows(h.pool, 'SELECT event_id FROM outbox WHERE producer = ? ORDER BY id', [LEDGER_PROCESSOR_NAME])).toEqual([
-      { event_id: deriveId(sale.eventId, 'WalletUpdated', walletId) },
-      { event_id: deriveId(sale.eventId, 'OrderCompleted') },
-    ]);
-
-    expect(await outbox.relayOnce()).toBe(2);
+    expect(attempts).toEqual([outputIds, outputIds]);
     await ordersCompleted.waitForCount(1);
     await walletUpdates.waitForCount(1);
     expect(ordersCompleted.events('OrderCompleted')[0]?.event).toMatchObject({ orderId: sale.event.orderId, status: 'COMPLETED', netMinor: 9_750 });
+    expect(ordersCompleted.messages[0]?.headers).toMatchObject({ eventId: outputIds[1], causationId: sale.eventId, eventType: 'OrderCompleted' });
     expect(walletUpdates.events('WalletUpdated')[0]?.event).toMatchObject({ status: 'HELD', amountMinor: 9_750 });
+    expect(await rows(h.pool, 'SELECT event_id FROM inbox WHERE consumer = ?', [LEDGER_PROCESSOR_NAME])).toEqual([{ event_id: sale.eventId }]);
     expect(await rows(h.pool, 'SELECT id FROM outbox')).toEqual([]);
     // The credit was applied once, before the failed publish.
     expect(await balances(h, walletId)).toEqual({ posted: 0, pendingIn: 9_750, pendingOut: 0 });
+    expect(await rows(h.pool, 'SELECT id FROM ledger_transactions WHERE order_id = ?', [sale.event.orderId])).toHaveLength(1);
+  });
+
+  it('publishes the recorded outputs again, byte for byte, when a process that did not publish them gets the event again', async () => {
+    const first = await start();
+    const sale = paymentCompleted(merchantId, 4_000);
+    await h.publish(TOPICS.paymentsCompleted, [sale]);
+    await settled(TOPICS.paymentsCompleted);
+    await ordersCompleted.waitForCount(1);
+    // The same process publishes nothing for a duplicate: it published those outputs itself.
+    await h.publish(TOPICS.paymentsCompleted, [sale]);
+    await settled(TOPICS.paymentsCompleted);
+    expect(ordersCompleted.messages).toHaveLength(1);
+
+    // Another process (after a crash, or taking the partition over) cannot know that they went out.
+    await first.close();
+    await start();
+    await h.publish(TOPICS.paymentsCompleted, [sale]);
+    await settled(TOPICS.paymentsCompleted);
+    await ordersCompleted.waitForCount(2);
+    await walletUpdates.waitForCount(2);
+    const [original, again] = ordersCompleted.messages;
+    expect(again?.headers).toEqual(original?.headers);
+    expect(again?.key).toBe(original?.key);
+    expect(again?.value.equals(original?.value ?? Buffer.alloc(0))).toBe(true);
+    expect(walletUpdates.messages[1]?.headers).toEqual(walletUpdates.messages[0]?.headers);
+    expect(await balances(h, walletId)).toEqual({ posted: 0, pendingIn: 3_900, pendingOut: 0 });
   });
 
   it('dead-letters a poison message on payments.completed and applies the rest of its batch', async () => {

@@ -40,7 +40,7 @@ describe('ledger throughput (measurement)', () => {
     const h = await createHarness();
     try {
       const merchants = Array.from({ length: MERCHANTS }, () => randomUUID());
-      const processor = createLedgerProcessor({ pool: h.pool, outbox: h.outbox(LEDGER_PROCESSOR_NAME), codec, logger: silentLogger, options: { feeBps: 250 } });
+      const processor = createLedgerProcessor({ pool: h.pool, publish: h.publishOutputs, codec, logger: silentLogger, options: { feeBps: 250 } });
       // Warm-up: creates the accounts and the connections.
       await processor.handle(decodeBatch(codec, incoming(MERCHANTS, merchants)));
       const batches: ReturnType<typeof decodeBatch>[] = [];
@@ -62,7 +62,7 @@ describe('ledger throughput (measurement)', () => {
     const h = await createHarness({ partitions: 1 });
     try {
       const merchants = Array.from({ length: MERCHANTS }, () => randomUUID());
-      const processor = createLedgerProcessor({ pool: h.pool, outbox: h.outbox(LEDGER_PROCESSOR_NAME), codec, logger: silentLogger, options: { feeBps: 250 } });
+      const processor = createLedgerProcessor({ pool: h.pool, publish: h.publishOutputs, codec, logger: silentLogger, options: { feeBps: 250 } });
       await h.transport.ensureTopics([TOPICS.paymentsCompleted]);
       await h.transport.publish(TOPICS.paymentsCompleted, incoming(MERCHANTS, merchants));
       await h.run(processor, { maxBatchSize: BATCH });

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { createOutboxPublisher, runProcessor, type OutboxPublisher, type Processor } from '../../../processors/runtime';
+import { createOutputPublisher, runProcessor, type Processor, type PublishOutputs } from '../../../processors/runtime';
 import { createEventCodec, toMessage, type EventCodec, type EventEnvelope, type EventMap, type EventType } from '../../../schemas';
 import { createMemoryTransport, type IncomingMessage, type MemoryTransport, type RetryPolicy, type Subscription } from '../../../streams';
 import type { Pool } from '../../../storage/mysql';
@@ -58,8 +58,8 @@ export interface Harness {
   transport: MemoryTransport;
   /** Starts observing `topic` (do it before publishing: the memory transport drops what every group acknowledged). */
   observe(topic: string): Promise<Observer>;
-  /** An outbox publisher for `producer` that relays rows at once when asked. */
-  outbox(producer: string): OutboxPublisher;
+  /** Publishes processors' committed outputs on the transport. */
+  publishOutputs: PublishOutputs;
   /** Runs `processor` on the transport under its own group; closed by {@link Harness.close}. */
   run(processor: Processor, options?: { maxBatchSize?: number; retry?: Partial<RetryPolicy> }): Promise<Subscription>;
   /** Publishes events as the upstream stage would. */
@@ -85,7 +85,6 @@ export async function createHarness(options: { partitions?: number; db?: TestDat
   if (!owned) for (const table of PROCESSOR_TABLES) await db.pool.query(`DELETE FROM ${table}`);
   const transport = createMemoryTransport({ partitions: options.partitions ?? 4, visibilityTimeoutMs: 200 }, { logger: silentLogger });
   const subscriptions: Subscription[] = [];
-  const publishers: OutboxPublisher[] = [];
   return {
     db,
     pool: db.pool,
@@ -104,11 +103,7 @@ export async function createHarness(options: { partitions?: number; db?: TestDat
       );
       return observer;
     },
-    outbox(producer) {
-      const publisher = createOutboxPublisher({ pool: db.pool, transport, producer, logger: silentLogger, relayAfterMs: 0 });
-      publishers.push(publisher);
-      return publisher;
-    },
+    publishOutputs: createOutputPublisher(transport),
     async run(processor, runOptions = {}) {
       const subscription = await runProcessor(processor, {
         transport,
@@ -147,7 +142,6 @@ export async function createHarness(options: { partitions?: number; db?: TestDat
     },
     async close() {
       for (const subscription of subscriptions.splice(0)) await subscription.close();
-      for (const publisher of publishers.splice(0)) await publisher.stop();
       await transport.close();
       if (owned) await db.drop();
     },

@@ -32,7 +32,7 @@ describe('ledger: balance actions', () => {
   });
 
   async function start(options: { maxBatchSize?: number } = {}): Promise<void> {
-    const processor = createLedgerProcessor({ pool: h.pool, outbox: h.outbox(LEDGER_PROCESSOR_NAME), codec, logger: silentLogger, options: { feeBps: 250 }, now: () => NOW });
+    const processor = createLedgerProcessor({ pool: h.pool, publish: h.publishOutputs, codec, logger: silentLogger, options: { feeBps: 250 }, now: () => NOW });
     const counted: Processor = {
       name: processor.name,
       topics: processor.topics,
@@ -379,7 +379,7 @@ describe('ledger: balance actions', () => {
   it('runs opposite transfers on two consumers without deadlocks and keeps every balance exact', async () => {
     const failures: unknown[] = [];
     for (let member = 0; member < 2; member += 1) {
-      const processor = createLedgerProcessor({ pool: h.pool, outbox: h.outbox(LEDGER_PROCESSOR_NAME), codec, logger: silentLogger, options: { feeBps: 250 } });
+      const processor = createLedgerProcessor({ pool: h.pool, publish: h.publishOutputs, codec, logger: silentLogger, options: { feeBps: 250 } });
       const watched: Processor = {
         name: processor.name,
         topics: processor.topics,

@@ -86,7 +86,7 @@ describe('wallet ledger invariants under two consumers', () => {
     const violations: string[] = [];
     const handled = [0, 0];
     for (const member of [0, 1]) {
-      const processor = createLedgerProcessor({ pool: h.pool, outbox: h.outbox(LEDGER_PROCESSOR_NAME), codec, logger: silentLogger, options: { feeBps: 250 } });
+      const processor = createLedgerProcessor({ pool: h.pool, publish: h.publishOutputs, codec, logger: silentLogger, options: { feeBps: 250 } });
       const checked: Processor = {
         name: processor.name,
         topics: processor.topics,

@@ -57,7 +57,7 @@ describe('ledger balance-action throughput (measurement)', () => {
     const h = await createHarness();
     try {
       const { merchantId, walletIds } = await setUp(h);
-      const processor = createLedgerProcessor({ pool: h.pool, outbox: h.outbox(LEDGER_PROCESSOR_NAME), codec, logger: silentLogger, options: { feeBps: 250 } });
+      const processor = createLedgerProcessor({ pool: h.pool, publish: h.publishOutputs, codec, logger: silentLogger, options: { feeBps: 250 } });
       // Warm-up: the system accounts, the connections, the statement caches.
       const warmUp = mixedActions(merchantId, walletIds, BATCH);
       await recordActions(h.pool, warmUp);
@@ -79,7 +79,7 @@ describe('ledger balance-action throughput (measurement)', () => {
     const h = await createHarness({ partitions: 1 });
     try {
       const { merchantId, walletIds } = await setUp(h);
-      const processor = createLedgerProcessor({ pool: h.pool, outbox: h.outbox(LEDGER_PROCESSOR_NAME), codec, logger: silentLogger, options: { feeBps: 250 } });
+      const processor = createLedgerProcessor({ pool: h.pool, publish: h.publishOutputs, codec, logger: silentLogger, options: { feeBps: 250 } });
       const warmUp = mixedActions(merchantId, walletIds, BATCH);
       await recordActions(h.pool, warmUp);
       await h.transport.ensureTopics([TOPICS.balanceActions]);

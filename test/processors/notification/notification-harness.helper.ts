@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ClosableEmailSender } from '../../../integrations/email';
 import type { SmsSender } from '../../../integrations/sms';
 import { createNotificationProcessor, type NotificationOptions } from '../../../processors/notification';
-import { createOutboxPublisher, decodeBatch, runProcessor, type DecodedMessage, type Processor } from '../../../processors/runtime';
+import { createOutputPublisher, decodeBatch, runProcessor, type DecodedMessage, type Processor } from '../../../processors/runtime';
 import { TOPICS, type EventCodec, type NotificationDelivered } from '../../../schemas';
 import { createMemoryTransport, type MemoryTransport, type Subscription } from '../../../streams';
 import type { Pool } from '../../../storage/mysql';
@@ -52,10 +52,9 @@ export async function startNotifications(deps: {
 }): Promise<NotificationHarness> {
   const { pool, codec, logger } = deps;
   const transport = createMemoryTransport({ partitions: 2 }, { logger });
-  const outbox = createOutboxPublisher({ pool, transport, producer: 'notification', logger });
   const processor = createNotificationProcessor({
     pool,
-    outbox,
+    publish: createOutputPublisher(transport),
     codec,
     logger,
     email: deps.email,

@@ -4,7 +4,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { createSmtpEmailSender, type ClosableEmailSender } from '../../../integrations/email';
 import { createTwilioSmsSender, type SmsSender } from '../../../integrations/sms';
 import { createNotificationProcessor, notificationId } from '../../../processors/notification';
-import { createOutboxPublisher, decodeBatch, runProcessor, type DecodedMessage } from '../../../processors/runtime';
+import { createOutputPublisher, decodeBatch, runProcessor, type DecodedMessage } from '../../../processors/runtime';
 import { createEventCodec, deriveId, TOPICS, type NotificationDelivered } from '../../../schemas';
 import { createMemoryTransport, type MemoryTransport, type Subscription } from '../../../streams';
 import { createTestDatabase, type TestDatabase } from '../../helpers/mysql';
@@ -66,11 +66,10 @@ describe('notification processor', () => {
     return rows;
   }
 
-  /** The running pipeline piece: memory transport, outbox, the processor under the runner, a reader of notifications.sent. */
+  /** The running pipeline piece: memory transport, the processor under the runner, a reader of notifications.sent. */
   async function start(senders: { email?: ClosableEmailSender; sms?: SmsSender } = { email, sms }) {
     const transport: MemoryTransport = createMemoryTransport({ partitions: 2 }, { logger });
-    const outbox = createOutboxPublisher({ pool: db.pool, transport, producer: 'notification', logger });
-    const processor = createNotificationProcessor({ pool: db.pool, outbox, codec, logger, ...senders, options: { maxConcurrentSends: 4 } });
+    const processor = createNotificationProcessor({ pool: db.pool, publish: createOutputPublisher(transport), codec, logger, ...senders, options: { maxConcurrentSends: 4 } });
     const subscriptions: Subscription[] = [];
     subscriptions.push(await runProcessor(processor, { transport, codec, logger, retry: { maxAttempts: 5, initialBackoffMs: 10, maxBackoffMs: 50 } }));
     const delivered: Array<DecodedMessage & { type: 'NotificationDelivered' }> = [];

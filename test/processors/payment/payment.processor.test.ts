@@ -80,7 +80,7 @@ describe('payment processor', () => {
     const processor = createPaymentProcessor({
       pool: h.pool,
       psp,
-      outbox: h.outbox(PAYMENT_PROCESSOR_NAME),
+      publish: h.publishOutputs,
       codec,
       logger: silentLogger,
       options: { maxConcurrentCaptures },
