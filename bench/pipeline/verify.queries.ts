@@ -166,8 +166,9 @@ export async function collectRunFacts(pool: Pool): Promise<RunFacts> {
 export type RowMix = Record<string, number>;
 
 /**
- * Rows per order in each table the order path writes (outbox rows are deleted once published: their
- * number is every logged event but OrderSubmitted, which the gateway publishes itself).
+ * Rows per order in each table the order path writes. Outbox rows are deleted once published, so
+ * their number is counted from the log: the ERP confirmations (the webhook route and erp-sync publish
+ * through the outbox; the processors publish what their inbox rows keep).
  */
 export async function measureRowMix(pool: Pool): Promise<{ orders: number; mix: RowMix }> {
   const orders = await count(pool, 'SELECT COUNT(*) AS n FROM order_requests');
@@ -176,8 +177,7 @@ export async function measureRowMix(pool: Pool): Promise<{ orders: number; mix: 
   const mix: RowMix = {};
   if (orders === 0) return { orders, mix };
   for (const table of tables) mix[table] = (await count(pool, `SELECT COUNT(*) AS n FROM \`${table}\``)) / orders;
-  const submittedLogs = await count(pool, "SELECT COUNT(*) AS n FROM log_entries WHERE event_type = 'OrderSubmitted'");
-  mix.outbox = ((mix.log_entries ?? 0) * orders - submittedLogs) / orders;
+  mix.outbox = (await count(pool, "SELECT COUNT(*) AS n FROM log_entries WHERE event_type = 'ErpConfirmation'")) / orders;
   return { orders, mix };
 }
 
