@@ -63,19 +63,44 @@ export async function recordInbox(writes: SqlWriter, consumer: string, eventIds:
   ]);
 }
 
-/** Outputs as stored: a JSON array of { topic, key, headers, value (base64) }. */
+/**
+ * Outputs as stored: one text of ASCII with nothing SQL escaping must touch, so formatting the
+ * statement copies it as it is. Outputs are separated by ",", their fields by " ": topic, key, value
+ * in base64, then each header as name=value. Inside a field, "%", the separators, quotes,
+ * backslashes, control and non-ASCII characters are percent-encoded (ids, topics, event types and
+ * ISO times have none; base64 has none).
+ */
 function encodeOutputs(messages: readonly OutboxMessage[]): string {
-  return JSON.stringify(messages.map((m) => ({ topic: m.topic, key: m.key, headers: m.headers, value: m.value.toString('base64') })));
+  return messages
+    .map((m) => [field(m.topic), field(m.key), m.value.toString('base64'), ...Object.entries(m.headers).map(([name, value]) => `${field(name)}=${field(value)}`)].join(' '))
+    .join(',');
 }
 
 function decodeOutputs(raw: unknown): OutboxMessage[] {
-  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw);
-  const parsed: unknown = JSON.parse(text);
-  if (!Array.isArray(parsed)) throw new TypeError('inbox outputs are not an array');
-  return parsed.map((item: unknown) => {
-    if (typeof item !== 'object' || item === null) throw new TypeError('an inbox output is not an object');
-    const { topic, key, headers, value } = item as Record<string, unknown>;
-    if (typeof topic !== 'string' || typeof key !== 'string' || typeof value !== 'string') throw new TypeError('an inbox output lacks its topic, key or value');
-    return { topic, key, value: Buffer.from(value, 'base64'), headers: parseHeaders(headers) };
+  const text = Buffer.isBuffer(raw) ? raw.toString('latin1') : String(raw);
+  if (text === '') return [];
+  return text.split(',').map((output) => {
+    const [topic, key, value, ...pairs] = output.split(' ');
+    if (topic === undefined || key === undefined || value === undefined) throw new TypeError('an inbox output lacks its topic, key or value');
+    const headers: Record<string, string> = {};
+    for (const pair of pairs) {
+      const at = pair.indexOf('=');
+      if (at <= 0) throw new TypeError(`an inbox output header is not name=value: ${pair}`);
+      headers[unfield(pair.slice(0, at))] = unfield(pair.slice(at + 1));
+    }
+    return { topic: unfield(topic), key: unfield(key), value: Buffer.from(value, 'base64'), headers: parseHeaders(headers) };
   });
+}
+
+/** The separators, "%" and whatever SQL escaping or an ASCII text would touch. */
+const RESERVED = /[^!-~]|[%,="'\\]/u;
+const RESERVED_ALL = new RegExp(RESERVED.source, 'gu');
+
+/** A field with its reserved characters percent-encoded (UTF-8). */
+function field(text: string): string {
+  return RESERVED.test(text) ? text.replace(RESERVED_ALL, (c) => (c === "'" ? '%27' : encodeURIComponent(c))) : text;
+}
+
+function unfield(text: string): string {
+  return text.includes('%') ? decodeURIComponent(text) : text;
 }

@@ -38,6 +38,16 @@ describe('inbox store', () => {
     expect((await readInbox(db.pool, 'other', [a, b, c], { lock: false })).size).toBe(0);
   });
 
+  it('keeps keys and headers with separators, quotes, percent signs and non-ASCII text exact', async () => {
+    const event = randomUUID();
+    const odd = "a b,c=d%20e'f\"g\\h\ti\nj€🙂";
+    const message: OutboxMessage = { topic: 'orders.completed', key: odd, value: Buffer.from([0, 39, 34, 92]), headers: { eventId: randomUUID(), causationId: event, note: odd, 'x=y': '==' } };
+    await withTransaction(db.pool, async (_connection, writes) => {
+      await recordInbox(writes, 'probe', [event], [message], new Date());
+    });
+    expect((await readInbox(db.pool, 'probe', [event], { lock: false })).get(event)).toEqual([message]);
+  });
+
   it('refuses an output whose cause is not an event of the batch', async () => {
     const event = randomUUID();
     await expect(
