@@ -21,18 +21,23 @@ export async function insertRecords(connection: PoolConnection, records: readonl
   return affectedRows(result);
 }
 
+/** The columns a record's life changes; the payload and identity columns never change. */
+const MUTABLE_COLUMNS = ['status', 'attempts', 'next_attempt_at', 'erp_id', 'reason', 'last_error', 'answered_via', 'updated_at', 'sent_at', 'answered_at'] as const;
+
 /**
- * Writes records as they are now, in one multi-row upsert. Safe because the caller holds every one of
- * these rows locked since it read them. The payload and identity columns never change.
+ * Writes the changing columns of existing records as they are now, in one statement: an UPDATE joined
+ * to the new values (one row per record), so the unchanged payload is not sent again. The caller
+ * holds every one of these rows locked since it read them; a record not stored yet goes through
+ * {@link insertRecords}.
  */
 export async function saveRecords(connection: SqlWriter, records: readonly ErpRecord[]): Promise<void> {
   if (records.length === 0) return;
+  const placeholders = `?, ${MUTABLE_COLUMNS.map(() => '?').join(', ')}`;
+  const named = `? AS id, ${MUTABLE_COLUMNS.map((c) => `? AS ${c}`).join(', ')}`;
+  const values = records.map((_record, i) => `SELECT ${i === 0 ? named : placeholders}`).join(' UNION ALL ');
   await connection.query(
-    `INSERT INTO erp_records (${COLUMNS}) VALUES ?
-     ON DUPLICATE KEY UPDATE status = VALUES(status), attempts = VALUES(attempts), next_attempt_at = VALUES(next_attempt_at),
-       erp_id = VALUES(erp_id), reason = VALUES(reason), last_error = VALUES(last_error), answered_via = VALUES(answered_via),
-       updated_at = VALUES(updated_at), sent_at = VALUES(sent_at), answered_at = VALUES(answered_at)`,
-    [records.map(toRow)],
+    `UPDATE erp_records r JOIN (${values}) v ON r.ledger_transaction_id = v.id SET ${MUTABLE_COLUMNS.map((c) => `r.${c} = v.${c}`).join(', ')}`,
+    records.flatMap((r) => [r.ledgerTransactionId, ...mutableValues(r)]),
   );
 }
 
@@ -140,6 +145,7 @@ function fromRow(row: Row): ErpRecord {
 }
 
 function toRow(r: ErpRecord): unknown[] {
+  const [status, attempts, nextAttemptAt, erpId, reason, lastError, answeredVia, updatedAt, sentAt, answeredAt] = mutableValues(r);
   return [
     r.ledgerTransactionId,
     r.walletId,
@@ -147,6 +153,25 @@ function toRow(r: ErpRecord): unknown[] {
     r.currency,
     r.amountMinor,
     JSON.stringify(r.request),
+    status,
+    attempts,
+    nextAttemptAt,
+    erpId,
+    reason,
+    lastError,
+    answeredVia,
+    r.correlationId.slice(0, 64),
+    r.causationId,
+    new Date(r.createdAt),
+    updatedAt,
+    sentAt,
+    answeredAt,
+  ];
+}
+
+/** The values of {@link MUTABLE_COLUMNS}, in their order. */
+function mutableValues(r: ErpRecord): unknown[] {
+  return [
     r.status,
     r.attempts,
     new Date(r.nextAttemptAt),
@@ -154,9 +179,6 @@ function toRow(r: ErpRecord): unknown[] {
     r.reason === null ? null : r.reason.slice(0, 500),
     r.lastError === null ? null : r.lastError.slice(0, 1_000),
     r.answeredVia,
-    r.correlationId.slice(0, 64),
-    r.causationId,
-    new Date(r.createdAt),
     new Date(r.updatedAt),
     r.sentAt === null ? null : new Date(r.sentAt),
     r.answeredAt === null ? null : new Date(r.answeredAt),

@@ -58,18 +58,20 @@ export function createErpSyncProcessor(deps: ErpSyncProcessorDeps): Processor {
         const voidedIds = [...new Set(todo.filter((u) => u.event.status === 'VOIDED').map((u) => u.event.ledgerTransactionId))];
         const locked = await lockRecords(connection, voidedIds);
         const changed: ErpRecord[] = [];
+        const unseen: ErpRecord[] = [];
         for (const id of voidedIds) {
           const current = locked.get(id);
           if (current === undefined) {
             // Voided before erp-sync saw it held: recorded as never to be sent. A void of an action that was
             // never decided has no ledger transaction (no lines): nothing to record.
-            const unseen = newRecords.get(id);
-            if (unseen !== undefined && unseen.request.lines.length > 0) changed.push(unseen);
+            const record = newRecords.get(id);
+            if (record !== undefined && record.request.lines.length > 0) unseen.push(record);
             continue;
           }
           const next = afterVoid(current, at);
           if (next !== null) changed.push(next);
         }
+        await insertRecords(connection, unseen);
         await saveRecords(connection, changed);
         return { inserted, cancelling: changed.filter((r) => r.status === 'CANCEL_PENDING').length, fresh: todo.length };
       });
