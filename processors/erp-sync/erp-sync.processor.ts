@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import { TOPICS, type WalletUpdated } from '../../schemas';
-import { claimInbox } from '../../storage/inbox';
 import { withTransaction, type Pool } from '../../storage/mysql';
 import type { DecodedMessage, Processor } from '../runtime';
 import { afterVoid } from './erp-record.transitions';
@@ -26,11 +25,13 @@ interface Update {
 }
 
 /**
- * erp-sync's consumer of `wallet.updates`. Per batch, ONE MySQL transaction: claim the inbox for the
- * HELD and VOIDED updates (others change nothing here); insert an `erp_records` row PENDING for the first
- * HELD update of each ledger transaction (`INSERT IGNORE`: the other wallet of a transfer, or a
- * redelivery, finds it there); for VOIDED, lock the records and move them to CANCELLED (never tried) or
- * CANCEL_PENDING (the ERP may hold the entry). The sender loop does the ERP calls.
+ * erp-sync's consumer of `wallet.updates`. Per batch, ONE MySQL transaction over the HELD and VOIDED
+ * updates (others change nothing here): insert an `erp_records` row PENDING for the first HELD update
+ * of each ledger transaction (`INSERT IGNORE`: the other wallet of a transfer, or a redelivery, finds
+ * it there); for VOIDED, lock the records and move them to CANCELLED (never tried) or CANCEL_PENDING
+ * (the ERP may hold the entry). The sender loop does the ERP calls. No inbox: each effect is keyed by
+ * the ledger transaction, and a redelivered update finds it done (the record is there; a record
+ * already cancelling or cancelled is left as it is).
  */
 export function createErpSyncProcessor(deps: ErpSyncProcessorDeps): Processor {
   const now = deps.now ?? Date.now;
@@ -39,23 +40,20 @@ export function createErpSyncProcessor(deps: ErpSyncProcessorDeps): Processor {
   async function handle(batch: readonly DecodedMessage[]): Promise<void> {
     const updates = relevantUpdates(batch);
     if (updates.length === 0) return;
-    let result: { inserted: number; cancelling: number; fresh: number };
+    let result: { inserted: number; cancelling: number; changed: number };
     try {
       const names = await systemAccountNames(deps.pool, updates.flatMap((u) => u.event.lines.map((l) => l.account)));
       result = await withTransaction(deps.pool, async (connection) => {
-        const fresh = await claimInbox(connection, ERP_SYNC_NAME, updates.map((u) => u.eventId));
-        const todo = updates.filter((u) => fresh.has(u.eventId));
-        if (todo.length === 0) return { inserted: 0, cancelling: 0, fresh: 0 };
         const at = now();
         const newRecords = new Map<string, ErpRecord>();
-        for (const update of todo) {
+        for (const update of updates) {
           const id = update.event.ledgerTransactionId;
           if (!newRecords.has(id)) newRecords.set(id, recordOf(update, names, at, update.event.status === 'HELD' ? 'PENDING' : 'CANCELLED'));
         }
         // HELD first: a batch holding both the HELD and the VOIDED update of a transaction inserts, then voids.
         const held = [...newRecords.values()].filter((r) => r.status === 'PENDING');
         const inserted = await insertRecords(connection, held);
-        const voidedIds = [...new Set(todo.filter((u) => u.event.status === 'VOIDED').map((u) => u.event.ledgerTransactionId))];
+        const voidedIds = [...new Set(updates.filter((u) => u.event.status === 'VOIDED').map((u) => u.event.ledgerTransactionId))];
         const locked = await lockRecords(connection, voidedIds);
         const changed: ErpRecord[] = [];
         const unseen: ErpRecord[] = [];
@@ -71,18 +69,18 @@ export function createErpSyncProcessor(deps: ErpSyncProcessorDeps): Processor {
           const next = afterVoid(current, at);
           if (next !== null) changed.push(next);
         }
-        await insertRecords(connection, unseen);
+        const insertedCancelled = await insertRecords(connection, unseen);
         await saveRecords(connection, changed);
-        return { inserted, cancelling: changed.filter((r) => r.status === 'CANCEL_PENDING').length, fresh: todo.length };
+        return { inserted: inserted + insertedCancelled, cancelling: changed.filter((r) => r.status === 'CANCEL_PENDING').length, changed: changed.length };
       });
     } catch (err) {
       throw classifyStorageError(err);
     }
-    if (result.fresh === 0) {
-      log.debug({ events: updates.length }, 'batch already handled');
+    if (result.inserted === 0 && result.changed === 0) {
+      log.debug({ events: updates.length }, 'batch changed nothing (handled already)');
       return;
     }
-    log.info({ events: result.fresh, recorded: result.inserted, cancelling: result.cancelling }, 'erp-sync batch committed');
+    log.info({ events: updates.length, recorded: result.inserted, cancelling: result.cancelling }, 'erp-sync batch committed');
     if (result.inserted > 0 || result.cancelling > 0) deps.onWork?.();
   }
 

@@ -6,6 +6,13 @@ import { TOPICS } from '../../../schemas';
 import { rowsOf } from '../../../storage/mysql';
 import { codec, createErpHarness, FAST_ERP_SYNC, sharedDatabase, silentLogger, waitUntil, walletUpdated, type ErpHarness, type Sale } from './erp-sync.harness';
 
+
+/** True once erp-sync's consumer group has acknowledged everything published to wallet.updates. */
+function erpSyncDrained(harness: ErpHarness): boolean {
+  const topic = harness.transport.stats().find((t) => t.topic === TOPICS.walletUpdates);
+  return topic?.groups.find((g) => g.group === 'erp-sync')?.lag === 0;
+}
+
 describe('erp-sync: ledger transactions to the ERP and its answers back', () => {
   const db = sharedDatabase();
   let h: ErpHarness | undefined;
@@ -178,10 +185,7 @@ describe('erp-sync: ledger transactions to the ERP and its answers back', () => 
     // The void of an action the ledger never decided names no transaction (no lines): nothing to record.
     const undecided = randomUUID();
     await h.publish(TOPICS.walletUpdates, [walletUpdated({ ledgerTransactionId: undecided, walletId: 'w-3', status: 'VOIDED', lines: [] })]);
-    await waitUntil(async () => {
-      const [r] = await harness.pool.query("SELECT COUNT(*) AS n FROM inbox WHERE consumer = 'erp-sync'");
-      return Number(rowsOf(r)[0]?.n) === 5;
-    }, 'the void to be handled');
+    await waitUntil(() => erpSyncDrained(harness), 'the void to be handled');
     expect(await h.record(undecided)).toBeUndefined();
   });
 
@@ -199,13 +203,13 @@ describe('erp-sync: ledger transactions to the ERP and its answers back', () => 
     const harness = h;
     await waitUntil(async () => (await harness.record(tx)) !== undefined, 'the record');
     await h.publish(TOPICS.walletUpdates, [into, out]);
-    await waitUntil(async () => {
-      const [r] = await harness.pool.query("SELECT COUNT(*) AS n FROM inbox WHERE consumer = 'erp-sync'");
-      return Number(rowsOf(r)[0]?.n) === 2;
-    }, 'both updates handled');
+    await waitUntil(() => erpSyncDrained(harness), 'both updates handled');
     const [rows] = await h.pool.query('SELECT wallet_id, amount_minor, payload, correlation_id, causation_id, status FROM erp_records');
     const records = rowsOf(rows);
     expect(records).toHaveLength(1);
+    // The record's key (the ledger transaction) is what makes a redelivery change nothing: no inbox rows.
+    const [inbox] = await h.pool.query("SELECT COUNT(*) AS n FROM inbox WHERE consumer = 'erp-sync'");
+    expect(rowsOf(inbox)).toEqual([{ n: 0 }]);
     expect(records[0]).toMatchObject({ wallet_id: 'wallet-from', amount_minor: 2_500, correlation_id: 'action-1', causation_id: out.eventId, status: 'PENDING' });
     expect(JSON.parse(String(records[0]?.payload))).toEqual({
       externalId: tx,
