@@ -2,16 +2,15 @@ import { withTransaction } from '../../storage/mysql';
 import type { CaptureResult } from '../../integrations/psp';
 import { deriveId, TOPICS, toMessage } from '../../schemas';
 import type { EventCodec, OrderSubmitted } from '../../schemas';
-import { readInbox, recordInbox } from '../../storage/inbox';
 import type { OutboxMessage } from '../../storage/outbox';
 import { skipRecentlyPublished, type DecodedMessage, type Processor } from '../runtime';
 import { mapSettledBounded } from './bounded-map';
 import { resolvePaymentProcessorOptions } from './options';
 import { PaymentProcessorError } from './payment.errors';
-import { insertPayments } from './payment.store';
+import { insertPayments, readPayments } from './payment.store';
 import type { PaymentProcessorDeps, PaymentRow } from './types';
 
-/** The processor's name: its consumer group and inbox consumer. */
+/** The processor's name: its consumer group. */
 export const PAYMENT_PROCESSOR_NAME = 'payment';
 
 interface SubmittedOrder {
@@ -28,11 +27,12 @@ interface Capture extends SubmittedOrder {
  * Captures each submitted order through the PSP and publishes `PaymentCompleted` or `PaymentFailed`
  * on `payments.completed` (key: merchant id).
  *
- * Per batch: events already in the inbox (redelivered) are not captured again, and the outputs
- * recorded with them are published again; the rest are captured concurrently (at most
- * `maxConcurrentCaptures` at once); then one transaction records the outcomes in `payments` and an
- * inbox row per event holding its output; after commit the outputs are published, before the batch
- * is acknowledged (a failed publish fails the batch, and its redelivery publishes them). A PSP error is thrown as it is (a transient one is retryable and the runner retries
+ * Effectively once by the order: its `payments` row is the record of the event (an order has one
+ * OrderSubmitted, whose id is derived from the order id), and the output is made from that row. Per
+ * batch: orders already recorded (a redelivery) are not captured again, and their outputs are
+ * published again; the rest are captured concurrently (at most `maxConcurrentCaptures` at once); then
+ * one transaction records the outcomes in `payments`; after commit the outputs are published, before
+ * the batch is acknowledged (a failed publish fails the batch, and its redelivery publishes them). A PSP error is thrown as it is (a transient one is retryable and the runner retries
  * the batch; captures already made are idempotent at the PSP by order id). A non-retryable PSP error
  * (e.g. `IDEMPOTENCY_CONFLICT`) dead-letters the order for an operator: money may have moved, so it is
  * not turned into a `PaymentFailed`.
@@ -46,12 +46,12 @@ export function createPaymentProcessor(deps: PaymentProcessorDeps): Processor {
   async function handle(batch: readonly DecodedMessage[]): Promise<void> {
     const orders = submittedOrders(batch);
     if (orders.length === 0) return;
-    // Redelivered events: no second PSP call; what they caused is published again.
-    const handled = await readInbox(deps.pool, PAYMENT_PROCESSOR_NAME, orders.map((o) => o.eventId), { lock: false });
-    const again = [...handled.values()].flat();
-    const pending = orders.filter((o) => !handled.has(o.eventId));
+    // Recorded orders (a redelivery): no second PSP call; their outputs are published again.
+    const recorded = await readPayments(deps.pool, orders.map((o) => o.order.orderId), { lock: false });
+    const again = outputsOf(deps.codec, orders, recorded);
+    const pending = orders.filter((o) => !recorded.has(o.order.orderId));
     if (pending.length === 0) {
-      log.debug({ skipped: orders.length, republished: again.length }, 'batch already handled; its outputs published again');
+      log.debug({ skipped: orders.length }, 'batch already handled; its outputs published again');
       await publish(again);
       return;
     }
@@ -74,13 +74,11 @@ export function createPaymentProcessor(deps: PaymentProcessorDeps): Processor {
 
     const at = now();
     const { mine, outputs } = await withTransaction(deps.pool, async (connection, writes) => {
-      // Another member of the group may have handled some meanwhile; the PSP answered it the same.
-      const seen = await readInbox(connection, PAYMENT_PROCESSOR_NAME, captures.map((c) => c.eventId), { lock: true });
-      const fresh = captures.filter((c) => !seen.has(c.eventId));
-      const messages = fresh.map((c) => outputMessage(deps.codec, c, at));
-      await recordInbox(writes, PAYMENT_PROCESSOR_NAME, fresh.map((c) => c.eventId), messages, new Date(at));
+      // Another member of the group may have recorded some meanwhile; the PSP answered it the same.
+      const seen = await readPayments(connection, captures.map((c) => c.order.orderId), { lock: true });
+      const fresh = captures.filter((c) => !seen.has(c.order.orderId));
       await insertPayments(writes, fresh.map((c) => paymentRow(c, at)));
-      return { mine: fresh, outputs: [...again, ...[...seen.values()].flat(), ...messages] };
+      return { mine: fresh, outputs: [...again, ...outputsOf(deps.codec, captures, seen), ...fresh.map((c) => outputMessage(deps.codec, c, at))] };
     });
     log.info(
       { orders: mine.length, captured: mine.filter((c) => c.result.outcome === 'CAPTURED').length, skipped: orders.length - mine.length },
@@ -90,6 +88,24 @@ export function createPaymentProcessor(deps: PaymentProcessorDeps): Processor {
   }
 
   return { name: PAYMENT_PROCESSOR_NAME, topics: [TOPICS.ordersSubmitted], handle };
+}
+
+/** The outputs of the orders among `orders` that `recorded` holds, made from their rows. */
+function outputsOf(codec: EventCodec, orders: readonly SubmittedOrder[], recorded: ReadonlyMap<string, PaymentRow>): OutboxMessage[] {
+  return orders.flatMap((o) => {
+    const row = recorded.get(o.order.orderId);
+    return row === undefined ? [] : [outputMessage(codec, { ...o, result: resultOf(row) }, row.createdAt.getTime())];
+  });
+}
+
+function resultOf(row: PaymentRow): CaptureResult {
+  if (row.outcome === 'CAPTURED' && row.paymentId !== null && row.pspReference !== null) {
+    return { outcome: 'CAPTURED', paymentId: row.paymentId, pspReference: row.pspReference };
+  }
+  if (row.outcome === 'DECLINED' && row.reasonCode !== null && row.reason !== null) {
+    return { outcome: 'DECLINED', reasonCode: row.reasonCode, reason: row.reason };
+  }
+  throw new PaymentProcessorError('PAYMENT_CORRUPT_ROW', `payments ${row.orderId}: a ${row.outcome} row lacks its PSP answer`);
 }
 
 /** The batch's orders, each event once, in batch order. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createPaymentProcessor, PAYMENT_PROCESSOR_NAME } from '../../../processors/payment';
 import { createSimulatorPsp, PspError, type CaptureRequest, type CaptureResult, type PaymentProvider } from '../../../integrations/psp';
 import { deriveId, TOPICS, type EventEnvelope } from '../../../schemas';
-import { DLQ_HEADERS, dlqTopic } from '../../../streams';
+import { DLQ_HEADERS, dlqTopic, type Subscription } from '../../../streams';
 import { codec, createHarness, createTestDatabase, rows, silentLogger, waitUntil, type Harness, type TestDatabase } from '../ledger/processor.harness';
 
 /** A fake at our own PSP port: forwards to another provider, counting calls per order and calls in flight. */
@@ -76,7 +76,7 @@ describe('payment processor', () => {
     await h.close();
   });
 
-  async function start(psp: PaymentProvider, maxConcurrentCaptures = 8): Promise<void> {
+  async function start(psp: PaymentProvider, maxConcurrentCaptures = 8): Promise<Subscription> {
     const processor = createPaymentProcessor({
       pool: h.pool,
       psp,
@@ -86,7 +86,7 @@ describe('payment processor', () => {
       options: { maxConcurrentCaptures },
       now: () => 1_732_230_001_000,
     });
-    await h.run(processor);
+    return h.run(processor);
   }
 
   it('publishes PaymentCompleted for a captured order and records the payment', async () => {
@@ -174,9 +174,36 @@ describe('payment processor', () => {
 
     for (const input of inputs) expect(psp.calls.get(input.event.orderId)).toBe(1);
     expect(await rows(h.pool, 'SELECT COUNT(*) AS n FROM payments')).toEqual([{ n: 3 }]);
-    expect(await rows(h.pool, 'SELECT COUNT(*) AS n FROM inbox WHERE consumer = ?', [PAYMENT_PROCESSOR_NAME])).toEqual([{ n: 3 }]);
+    // The payments row is the record of the event: no inbox rows.
+    expect(await rows(h.pool, 'SELECT COUNT(*) AS n FROM inbox WHERE consumer = ?', [PAYMENT_PROCESSOR_NAME])).toEqual([{ n: 0 }]);
     expect(out.messages).toHaveLength(3);
     expect(new Set(out.messages.map((m) => m.headers.eventId)).size).toBe(3);
+  });
+
+  it('publishes the same outputs again, byte for byte, made from the recorded rows, when another process gets the orders again', async () => {
+    const out = await h.observe(TOPICS.paymentsCompleted);
+    const psp = new CountingPsp(createSimulatorPsp());
+    const inputs = [orderSubmitted(merchantId, 'tok_visa'), orderSubmitted(merchantId, 'tok_decline_card')];
+    const first = await start(psp);
+    await h.publish(TOPICS.ordersSubmitted, inputs);
+    await out.waitForCount(2);
+    await h.drained(PAYMENT_PROCESSOR_NAME, TOPICS.ordersSubmitted);
+    // As after a crash between commit and publish: a process that did not publish them gets the orders again.
+    await first.close();
+    await start(psp);
+    await h.publish(TOPICS.ordersSubmitted, inputs);
+    await out.waitForCount(4);
+
+    for (const input of inputs) expect(psp.calls.get(input.event.orderId)).toBe(1);
+    const byId = new Map<string, Buffer[]>();
+    for (const m of out.messages) byId.set(m.headers.eventId, [...(byId.get(m.headers.eventId) ?? []), m.value]);
+    expect(byId.size).toBe(2);
+    for (const [, values] of byId) {
+      expect(values).toHaveLength(2);
+      expect(values[1]?.equals(values[0] ?? Buffer.alloc(0))).toBe(true);
+    }
+    expect(out.messages[2]?.headers).toEqual(out.messages[0]?.headers);
+    expect(out.messages[3]?.headers).toEqual(out.messages[1]?.headers);
   });
 
   it('captures a batch concurrently, never more than maxConcurrentCaptures at once', async () => {
