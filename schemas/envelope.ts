@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import type { EventMap, EventType } from './events';
 import type { EventCodec } from './types';
 
@@ -70,7 +70,7 @@ export function newId(now: number = Date.now()): string {
  * other 74 from the hash: everything derived from one order sorts by the order's time.
  */
 export function deriveId(...parts: readonly string[]): string {
-  const hex = createHash('sha256').update(parts.join('\u001f')).digest('hex');
+  const hex = hash('sha256', parts.join('\u001f'), 'hex');
   const first = parts[0] ?? '';
   const prefix = UUID.test(first) ? `${first.slice(0, 8)}-${first.slice(9, 13)}` : `${hex.slice(0, 8)}-${hex.slice(8, 12)}`;
   const variant = ((parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);

@@ -17,14 +17,11 @@ export interface RunProcessorOptions {
 
 /** Decodes a batch; an undecodable message throws its non-retryable `SchemaDecodeError`. */
 export function decodeBatch(codec: EventCodec, batch: readonly IncomingMessage[]): DecodedMessage[] {
-  return batch.map((m) => ({
-    ...codec.decode(m.value),
-    headers: m.headers,
-    topic: m.topic,
-    key: m.key,
-    partition: m.partition,
-    attempt: m.attempt,
-  }));
+  return batch.map((m) => {
+    const { type, event } = codec.decode(m.value);
+    // Built field by field (no spread): every consumer group decodes every message it reads.
+    return { type, event, headers: m.headers, topic: m.topic, key: m.key, partition: m.partition, attempt: m.attempt } as DecodedMessage;
+  });
 }
 
 /**
