@@ -100,8 +100,9 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     publishers.push(outbox);
     return outbox;
   };
-  // Processors publish their outputs themselves (kept with their inbox rows until acknowledged); a
-  // relay per producer still publishes any outbox rows an earlier version left unpublished.
+  // Processors publish their outputs themselves after each commit (a redelivered input publishes them
+  // again from what was recorded); a relay per producer still publishes any outbox rows an earlier
+  // version left unpublished.
   const publish = createOutputPublisher(transport);
   const run = async (processor: Processor): Promise<void> => {
     subscriptions.push(await runProcessor(processor, { transport, codec, logger, maxBatchSize: config.BATCH_SIZE }));

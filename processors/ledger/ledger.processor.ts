@@ -44,10 +44,10 @@ const KNOWN_ACCOUNTS_LIMIT = 100_000;
  * per event that holds the outputs it caused; commit; publish, before the batch is acknowledged.
  *
  * Duplicates change nothing and publish nothing new: a redelivered event is stopped by the inbox,
- * and the outputs recorded with it are published again (a crash or a failed publish may have kept
- * them from going out; downstream dedupes them by id); a second `PaymentCompleted` for an already
- * credited order (another event id) is skipped (the first one published the outputs); an action that is no longer
- * PENDING is skipped; an ERP verdict on a transaction that is no longer HELD is skipped. A lock
+ * and the outputs recorded with it are published again unless this process published them itself
+ * (a crash or a failed publish may have kept them from going out; downstream dedupes them by id); a
+ * second `PaymentCompleted` for an already credited order (another event id) is skipped (the first
+ * one published the outputs); an action that is no longer PENDING is skipped; an ERP verdict on a transaction that is no longer HELD is skipped. A lock
  * conflict (deadlock, lock wait timeout) throws a retryable `LEDGER_LOCK_CONFLICT`.
  */
 export function createLedgerProcessor(deps: LedgerProcessorDeps): Processor {

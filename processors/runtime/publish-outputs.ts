@@ -4,8 +4,9 @@ import type { MessageHeaders, Transport } from '../../streams';
 /**
  * Publishes a processor's committed outputs, one publish per topic, and rejects when one fails. A
  * processor calls it after its commit and before it returns, so a failed publish fails the batch:
- * the input is not acknowledged, and its redelivery finds the inbox row and publishes the outputs
- * recorded there again (their ids are derived from the input's, so downstream dedupes them).
+ * the input is not acknowledged, and its redelivery finds what the commit recorded (the ledger's
+ * inbox row, a `payments` or `notifications` row) and publishes the outputs again (their ids are
+ * derived from the input's, so downstream dedupes them).
  */
 export type PublishOutputs = (messages: readonly OutboxMessage[]) => Promise<void>;
 
