@@ -164,6 +164,35 @@ describe('notification processor', () => {
     }
   });
 
+  it('publishes NotificationDelivered again, never sending again, when a process that did not publish it gets the event again', async () => {
+    const merchant = await addMerchant();
+    const flow = sale(merchant);
+    const first = await start();
+    let before: NotificationDelivered[];
+    try {
+      await first.publish(flow.walletUpdated);
+      await settled(flow.walletUpdated.eventId);
+      await eventually(async () => (deliveredFor(first.delivered, flow.walletUpdated.eventId).length === 2 ? true : undefined), 5_000, 'NotificationDelivered');
+      before = deliveredFor(first.delivered, flow.walletUpdated.eventId);
+    } finally {
+      await first.stop();
+    }
+    // As after a crash between the commit and the publish: another process gets the event again.
+    const second = await start();
+    try {
+      await second.publish(flow.walletUpdated);
+      await eventually(async () => (deliveredFor(second.delivered, flow.walletUpdated.eventId).length === 2 ? true : undefined), 5_000, 'NotificationDelivered again');
+      const again = second.delivered.filter((m) => m.event.sourceEventId === flow.walletUpdated.eventId);
+      const firstIds = first.delivered.filter((m) => m.event.sourceEventId === flow.walletUpdated.eventId).map((m) => m.headers.eventId);
+      expect(again.map((m) => m.headers.eventId).sort()).toEqual([...firstIds].sort());
+      expect(deliveredFor(second.delivered, flow.walletUpdated.eventId)).toEqual(expect.arrayContaining(before));
+      expect(smtp.mails.filter((m) => m.to.includes(merchant.email))).toHaveLength(1);
+      expect(twilio.received.filter((r) => r.form.To === merchant.phone)).toHaveLength(1);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('retries a transient SMTP failure (451) and ends SENT after two attempts, texting once', async () => {
     const merchant = await addMerchant({ email: busyAddress });
     const flow = sale(merchant);
