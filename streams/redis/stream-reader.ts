@@ -21,7 +21,10 @@ export interface ReaderHost {
  * The subscription's one blocking read: `XREADGROUP … BLOCK` over every partition that is ready, on a
  * connection of its own. When a partition becomes ready while the read blocks (its batch is done, a
  * lease was won) the read is cut short with `CLIENT UNBLOCK` from the command connection, so an idle
- * partition waits neither for the block timeout nor for the other partitions.
+ * partition waits neither for the block timeout nor for the other partitions. A read that a write
+ * woke answers for one stream only (Redis 7.0); the other partitions are then read at once without
+ * blocking, and everything is handed over in the same turn, so a processor's group commit takes
+ * all the partitions one publish wrote in one transaction.
  */
 export class StreamReader {
   /** Bumped whenever the connection drops: a read in flight then may have lost its reply. */
@@ -62,6 +65,14 @@ export class StreamReader {
         const reply = await this.connection.callBuffer('XREADGROUP', 'GROUP', group, memberId, 'COUNT', maxBatchSize, 'BLOCK', blockMs, 'STREAMS', ...streams, ...streams.map(() => '>'));
         this.blockedOn = null;
         const byStream = parseReadReply(reply);
+        // A read woken by a write answers for that one stream only; one publish writes several partitions
+        // in a row, so read the others at once (without blocking) and hand everything over together: the
+        // processor's next transaction then takes them all instead of one partition first.
+        if (byStream.size === 1 && streams.length > 1 && this.epoch === epoch) {
+          const rest = streams.filter((stream) => !byStream.has(stream));
+          const more = parseReadReply(await this.connection.callBuffer('XREADGROUP', 'GROUP', group, memberId, 'COUNT', maxBatchSize, 'STREAMS', ...rest, ...rest.map(() => '>')));
+          for (const [stream, entries] of more) byStream.set(stream, entries);
+        }
         // The connection dropped during the read: ioredis sent it again, and the first reply may be lost with
         // entries now pending for us. Replay the pending list of each partition before reading on.
         const interrupted = this.epoch !== epoch;

@@ -120,6 +120,43 @@ describe('redis transport', () => {
     }
   });
 
+  it('hands over at once the entries of every partition one publish wrote, though the woken read answers for one stream', async () => {
+    const transport = env.transport({ partitions: 4 });
+    const topic = `wake-${randomUUID()}`;
+    // One key per partition.
+    const keys = new Map<number, string>();
+    for (let i = 0; keys.size < 4; i += 1) if (!keys.has(partitionFor(`k${i}`, 4))) keys.set(partitionFor(`k${i}`, 4), `k${i}`);
+    // Turns of the event loop, counted: batches handed over together arrive in the same turn.
+    let turn = 0;
+    let counting = true;
+    const tick = (): void => {
+      turn += 1;
+      if (counting) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const turns: number[] = [];
+    await transport.subscribe({
+      topics: [topic],
+      group: 'g',
+      handler: async (batch) => {
+        for (let i = 0; i < batch.length; i += 1) turns.push(turn);
+      },
+    });
+    try {
+      // A first message to each partition: once all four arrived, the member holds every partition.
+      const batch = [...keys.values()].map((key, i) => message(key, i));
+      await transport.publish(topic, batch);
+      await eventually(() => turns.length === 4, 'the first four messages');
+      // Let the reader block on all four partitions, then write to all four at once.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await transport.publish(topic, batch);
+      await eventually(() => turns.length === 8, 'four more messages');
+      expect(new Set(turns.slice(4)).size).toBe(1);
+    } finally {
+      counting = false;
+    }
+  });
+
   it('trims each partition to about maxLen entries', async () => {
     const transport = env.transport({ maxLen: 100 });
     const topic = `trim-${randomUUID()}`;
