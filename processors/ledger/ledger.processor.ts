@@ -73,7 +73,7 @@ export function createLedgerProcessor(deps: LedgerProcessorDeps): Processor {
   async function apply(commands: readonly LedgerCommand[]): Promise<{ messages: OutboxMessage[]; again: number; plan: LedgerPlan | null }> {
     const at = now();
     return withTransaction(deps.pool, async (connection, writes) => {
-      const seen = await readInbox(connection, LEDGER_PROCESSOR_NAME, commands.map((c) => c.source.eventId), { lock: true });
+      const seen = await readInbox(connection, LEDGER_PROCESSOR_NAME, commands.map((c) => c.source.eventId));
       const again = [...seen.values()].flat();
       const todo = commands.filter((c) => !seen.has(c.source.eventId));
       if (todo.length === 0) return { messages: again, again: again.length, plan: null };

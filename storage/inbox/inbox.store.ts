@@ -10,7 +10,7 @@ import { parseHeaders, type OutboxMessage } from '../outbox';
  * publish nothing; the others read with {@link readInbox} and record with {@link recordInbox}.
  */
 export async function claimInbox(connection: PoolConnection, consumer: string, eventIds: readonly string[]): Promise<Set<string>> {
-  const seen = await readInbox(connection, consumer, eventIds, { lock: true });
+  const seen = await readInbox(connection, consumer, eventIds);
   const fresh = [...new Set(eventIds)].filter((id) => !seen.has(id));
   if (fresh.length > 0) {
     await connection.query('INSERT INTO inbox (consumer, event_id, processed_at) VALUES ?', [fresh.map((id) => [consumer, id, new Date()])]);
@@ -20,21 +20,13 @@ export async function claimInbox(connection: PoolConnection, consumer: string, e
 
 /**
  * The events of `eventIds` that `consumer` has handled, each with the outputs it caused (as recorded
- * by {@link recordInbox}; none for rows without). With `lock`, inside a transaction, the rows found
- * are locked until it ends.
+ * by {@link recordInbox}; none for rows without). Inside a transaction the rows found stay locked
+ * until it ends.
  */
-export async function readInbox(
-  queryable: Pool | PoolConnection,
-  consumer: string,
-  eventIds: readonly string[],
-  options: { lock: boolean },
-): Promise<Map<string, OutboxMessage[]>> {
+export async function readInbox(queryable: Pool | PoolConnection, consumer: string, eventIds: readonly string[]): Promise<Map<string, OutboxMessage[]>> {
   const unique = [...new Set(eventIds)];
   if (unique.length === 0) return new Map();
-  const [rows] = await queryable.query<RowDataPacket[]>(
-    `SELECT event_id, outputs FROM inbox WHERE consumer = ? AND event_id IN (?)${options.lock ? ' FOR UPDATE' : ''}`,
-    [consumer, unique],
-  );
+  const [rows] = await queryable.query<RowDataPacket[]>('SELECT event_id, outputs FROM inbox WHERE consumer = ? AND event_id IN (?) FOR UPDATE', [consumer, unique]);
   return new Map(rows.map((r) => [String(r.event_id), r.outputs === null ? [] : decodeOutputs(r.outputs)]));
 }
 

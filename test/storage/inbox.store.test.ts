@@ -28,14 +28,14 @@ describe('inbox store', () => {
       await recordInbox(writes, 'probe', [a, b, c, a], outputs, new Date());
     });
 
-    const found = await readInbox(db.pool, 'probe', [a, b, c, randomUUID()], { lock: false });
+    const found = await readInbox(db.pool, 'probe', [a, b, c, randomUUID()]);
     expect([...found.keys()].sort()).toEqual([a, b, c].sort());
     expect(found.get(a)).toEqual([outputs[0], outputs[2]]);
     expect(found.get(a)?.[0]?.value.equals(binary)).toBe(true);
     expect(found.get(b)).toEqual([outputs[1]]);
     expect(found.get(c)).toEqual([]);
     // Another consumer's inbox is its own.
-    expect((await readInbox(db.pool, 'other', [a, b, c], { lock: false })).size).toBe(0);
+    expect((await readInbox(db.pool, 'other', [a, b, c])).size).toBe(0);
   });
 
   it('keeps keys and headers with separators, quotes, percent signs and non-ASCII text exact', async () => {
@@ -45,7 +45,7 @@ describe('inbox store', () => {
     await withTransaction(db.pool, async (_connection, writes) => {
       await recordInbox(writes, 'probe', [event], [message], new Date());
     });
-    expect((await readInbox(db.pool, 'probe', [event], { lock: false })).get(event)).toEqual([message]);
+    expect((await readInbox(db.pool, 'probe', [event])).get(event)).toEqual([message]);
   });
 
   it('refuses an output whose cause is not an event of the batch', async () => {
@@ -55,7 +55,7 @@ describe('inbox store', () => {
         await recordInbox(writes, 'probe', [event], [output(randomUUID(), 'wallet.updates', Buffer.from('x'))], new Date());
       }),
     ).rejects.toThrow(/names no input event of this batch/);
-    expect((await readInbox(db.pool, 'probe', [event], { lock: false })).size).toBe(0);
+    expect((await readInbox(db.pool, 'probe', [event])).size).toBe(0);
   });
 
   it('stops the whole commit at the duplicate row when another member recorded the event first', async () => {
@@ -72,7 +72,7 @@ describe('inbox store', () => {
     ).rejects.toMatchObject({ code: 'ER_DUP_ENTRY' });
     const [rows] = await db.pool.query('SELECT event_id FROM inbox_effects WHERE event_id = ?', [effect]);
     expect(rowsOf(rows)).toEqual([]);
-    expect((await readInbox(db.pool, 'probe', [event], { lock: false })).get(event)).toEqual([]);
+    expect((await readInbox(db.pool, 'probe', [event])).get(event)).toEqual([]);
   });
 
   it('claims events for a consumer that publishes nothing: only the new ones come back', async () => {
@@ -80,6 +80,6 @@ describe('inbox store', () => {
     await withTransaction(db.pool, (connection) => claimInbox(connection, 'claimer', [old]));
     const claimed = await withTransaction(db.pool, (connection) => claimInbox(connection, 'claimer', [old, fresh, fresh]));
     expect([...claimed]).toEqual([fresh]);
-    expect((await readInbox(db.pool, 'claimer', [old, fresh], { lock: false })).size).toBe(2);
+    expect((await readInbox(db.pool, 'claimer', [old, fresh])).size).toBe(2);
   });
 });

@@ -1,32 +1,7 @@
-import { afterAnswer, afterPoll, afterSend, afterVoid, type ErpRecord, type TransitionContext } from '../../../processors/erp-sync';
+import { afterAnswer, afterPoll, afterSend, afterVoid, type TransitionContext } from '../../../processors/erp-sync';
+import { erpRecord as record, RECORD_TIME as T } from './erp-record.fixture';
 
-const T = 1_732_230_000_000;
 const ctx: TransitionContext = { now: T, backoffMs: (attempts) => attempts * 1_000, pollAfterMs: 30_000, pollEveryMs: 60_000 };
-
-function record(overrides: Partial<ErpRecord> = {}): ErpRecord {
-  return {
-    ledgerTransactionId: 'tx-1',
-    walletId: 'w-1',
-    merchantId: 'm-1',
-    currency: 'EUR',
-    amountMinor: 1_000,
-    request: { externalId: 'tx-1', memo: 'm', currency: 'EUR', lines: [], occurredAt: T - 10_000 },
-    status: 'PENDING',
-    attempts: 0,
-    nextAttemptAt: T - 1,
-    erpId: null,
-    reason: null,
-    lastError: null,
-    answeredVia: null,
-    correlationId: 'order-1',
-    causationId: 'ev-1',
-    createdAt: T - 10_000,
-    updatedAt: T - 10_000,
-    sentAt: null,
-    answeredAt: null,
-    ...overrides,
-  };
-}
 
 describe('ERP record transitions', () => {
   it('a sent entry becomes SENT and is polled pollAfterMs later', () => {

@@ -3,33 +3,20 @@ import { insertRecords, readRecords, saveRecords } from '../../../processors/erp
 import type { ErpRecord } from '../../../processors/erp-sync/types';
 import { withTransaction } from '../../../storage/mysql';
 import { createTestDatabase, type TestDatabase } from '../../helpers/mysql';
+import { erpRecord, RECORD_TIME as T } from './erp-record.fixture';
 
-const T = 1_732_230_000_000;
-
-function record(overrides: Partial<ErpRecord> = {}): ErpRecord {
+/** A stored-to-be record with ids of its own and a payload SQL must escape. */
+function record(): ErpRecord {
   const id = randomUUID();
-  return {
+  return erpRecord({
     ledgerTransactionId: id,
     walletId: randomUUID(),
     merchantId: randomUUID(),
-    currency: 'EUR',
-    amountMinor: 1_000,
     request: { externalId: id, memo: `paystream SALE ${id} "quoted"`, currency: 'EUR', lines: [{ account: 'psp_clearing:EUR', debitMinor: 1_000, creditMinor: 0 }], occurredAt: T - 10_000 },
-    status: 'PENDING',
-    attempts: 0,
-    nextAttemptAt: T - 1,
-    erpId: null,
-    reason: null,
     lastError: 'timed out',
-    answeredVia: null,
     correlationId: randomUUID(),
     causationId: randomUUID(),
-    createdAt: T - 10_000,
-    updatedAt: T - 10_000,
-    sentAt: null,
-    answeredAt: null,
-    ...overrides,
-  };
+  });
 }
 
 describe('erp_records store', () => {
