@@ -64,14 +64,24 @@ export async function readRecords(pool: Pool, ids: readonly string[]): Promise<M
  * Claims due records in `statuses` for one round: locks up to `limit` of them that no other process has
  * locked (`FOR UPDATE SKIP LOCKED`, so several erp-sync processes share the work), and leases them by
  * moving `next_attempt_at` to `now + leaseMs`, so nobody picks them while this process calls the ERP.
+ * The earliest due go first, across the statuses.
+ *
+ * One query per status, each walking the `(status, next_attempt_at)` index in order and stopping after
+ * `limit` rows. One query for all the statuses (`status IN (…) ORDER BY next_attempt_at`) reads and locks
+ * every due row of them and sorts them all, which under a backlog is thousands of rows per round.
  */
 export async function claimDue(pool: Pool, query: { statuses: readonly ErpRecordStatus[]; now: number; limit: number; leaseMs: number }): Promise<ErpRecord[]> {
   return withTransaction(pool, async (connection) => {
-    const [result] = await connection.query(
-      `SELECT ${COLUMNS} FROM erp_records WHERE status IN (?) AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED`,
-      [query.statuses, new Date(query.now), query.limit],
-    );
-    const records = rowsOf(result).map(fromRow);
+    const due: ErpRecord[] = [];
+    for (const status of new Set(query.statuses)) {
+      const [result] = await connection.query(
+        `SELECT ${COLUMNS} FROM erp_records WHERE status = ? AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED`,
+        [status, new Date(query.now), query.limit],
+      );
+      for (const row of rowsOf(result)) due.push(fromRow(row));
+    }
+    // Rows read beyond the limit stay unclaimed; their locks end with this short transaction.
+    const records = due.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt).slice(0, query.limit);
     if (records.length === 0) return records;
     const leasedUntil = query.now + query.leaseMs;
     await connection.query('UPDATE erp_records SET next_attempt_at = ?, updated_at = ? WHERE ledger_transaction_id IN (?)', [
