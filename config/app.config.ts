@@ -56,7 +56,7 @@ const envSchema = z.object({
   ERP_URL: optional(url(['http:', 'https:'])),
   ERP_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   ERP_MAX_CONCURRENT: z.coerce.number().int().min(1).max(256).default(8),
-  ERP_SYNC_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000).default(50),
+  ERP_SYNC_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000).default(100),
   ERP_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(1_000),
   ERP_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(300_000),
   ERP_BREAKER_THRESHOLD: z.coerce.number().int().min(1).max(1_000).default(5),

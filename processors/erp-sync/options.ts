@@ -3,7 +3,7 @@ import { ErpSyncError } from './erp-sync.errors';
 
 /** Tuning of the sender and poller loops (env names the lead maps in brackets). */
 export interface ErpSyncOptions {
-  /** [ERP_SYNC_BATCH_SIZE] rows one sender or poller round claims (default 50). */
+  /** [ERP_SYNC_BATCH_SIZE] rows one sender or poller round claims (default 100: one batch create, the most one takes). */
   batchSize?: number;
   /** [ERP_MAX_CONCURRENT] ERP requests in flight at once per round: batch creates (up to 100 entries each), cancels, polls (default 8). */
   maxConcurrent?: number;
@@ -31,7 +31,7 @@ export interface ErpSyncOptions {
 export type ResolvedErpSyncOptions = Required<ErpSyncOptions>;
 
 export const ERP_SYNC_DEFAULTS: ResolvedErpSyncOptions = {
-  batchSize: 50,
+  batchSize: 100,
   maxConcurrent: 8,
   leaseMs: 60_000,
   retryBaseMs: 1_000,
