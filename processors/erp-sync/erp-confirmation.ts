@@ -1,6 +1,6 @@
 import { deriveId, TOPICS, toMessage, type EventCodec } from '../../schemas';
 import type { OutboxMessage } from '../../storage/outbox';
-import type { ErpAnswer, ErpRecord } from './types';
+import type { ErpAnswer, ErpRecordState } from './types';
 
 /**
  * The id of the ErpConfirmation of a ledger transaction, whichever path learned the answer (webhook,
@@ -16,7 +16,7 @@ export function erpConfirmationId(ledgerTransactionId: string): string {
  * wallet (for a transfer: the wallet of the first HELD update erp-sync saw; the ledger settles the whole
  * transaction on one confirmation, so either wallet's key is right).
  */
-export function erpConfirmationMessage(codec: EventCodec, record: ErpRecord, answer: ErpAnswer, producedAt: number): OutboxMessage {
+export function erpConfirmationMessage(codec: EventCodec, record: ErpRecordState, answer: ErpAnswer, producedAt: number): OutboxMessage {
   const eventId = erpConfirmationId(record.ledgerTransactionId);
   return {
     ...toMessage(codec, {

@@ -4,7 +4,7 @@
  * between, and the functions keep whichever state is further along.
  */
 import type { JournalEntry, JournalEntryStatus } from '../../integrations/erp';
-import type { ErpAnswer, ErpRecord, ErpRecordStatus } from './types';
+import type { ErpAnswer, ErpRecordState, ErpRecordStatus } from './types';
 
 /** What a send or cancel call ended with. */
 export type SendOutcome =
@@ -39,7 +39,7 @@ export interface TransitionContext {
 
 /** A record's next state and, when the ERP's answer became known by it, the answer to publish. */
 export interface Transition {
-  record: ErpRecord;
+  record: ErpRecordState;
   answer: ErpAnswer | null;
 }
 
@@ -53,7 +53,7 @@ export function answerOfEntry(status: JournalEntryStatus, reason: string | null)
   return null;
 }
 
-function answered(record: ErpRecord, answer: ErpAnswer, now: number): Transition {
+function answered(record: ErpRecordState, answer: ErpAnswer, now: number): Transition {
   return {
     record: {
       ...record,
@@ -69,11 +69,11 @@ function answered(record: ErpRecord, answer: ErpAnswer, now: number): Transition
 }
 
 /** After a send or cancel call. */
-export function afterSend(current: ErpRecord, outcome: SendOutcome, ctx: TransitionContext): Transition {
+export function afterSend(current: ErpRecordState, outcome: SendOutcome, ctx: TransitionContext): Transition {
   const { now } = ctx;
   const toSend = TO_SEND.has(current.status);
   if (outcome.kind === 'SKIPPED') return { record: toSend ? { ...current, nextAttemptAt: now, updatedAt: now } : current, answer: null };
-  const record: ErpRecord = { ...current, attempts: current.attempts + 1, updatedAt: now };
+  const record: ErpRecordState = { ...current, attempts: current.attempts + 1, updatedAt: now };
   switch (outcome.kind) {
     case 'RETRY':
       return { record: { ...record, lastError: outcome.error, ...(toSend ? { nextAttemptAt: now + ctx.backoffMs(record.attempts) } : {}) }, answer: null };
@@ -90,7 +90,7 @@ export function afterSend(current: ErpRecord, outcome: SendOutcome, ctx: Transit
       if (current.status !== 'CANCEL_PENDING') return { record, answer: null };
       return { record: { ...record, status: 'CANCELLED', erpId: record.erpId ?? outcome.erpId, lastError: outcome.note }, answer: null };
     case 'CREATED': {
-      const sent: ErpRecord = { ...record, erpId: record.erpId ?? outcome.erpId, sentAt: record.sentAt ?? now, lastError: null };
+      const sent: ErpRecordState = { ...record, erpId: record.erpId ?? outcome.erpId, sentAt: record.sentAt ?? now, lastError: null };
       if (current.status === 'PENDING') {
         const verdict = answerOfEntry(outcome.erpStatus, outcome.reason);
         if (verdict === null) return { record: { ...sent, status: 'SENT', nextAttemptAt: now + ctx.pollAfterMs }, answer: null };
@@ -107,7 +107,7 @@ export function afterSend(current: ErpRecord, outcome: SendOutcome, ctx: Transit
 }
 
 /** After polling a SENT record. */
-export function afterPoll(current: ErpRecord, outcome: PollOutcome, ctx: TransitionContext): Transition {
+export function afterPoll(current: ErpRecordState, outcome: PollOutcome, ctx: TransitionContext): Transition {
   const { now } = ctx;
   if (current.status !== 'SENT') return { record: current, answer: null };
   switch (outcome.kind) {
@@ -134,7 +134,7 @@ export function afterPoll(current: ErpRecord, outcome: PollOutcome, ctx: Transit
 export type IgnoredAnswer = 'ALREADY_ANSWERED' | 'CANCELLED' | 'OTHER_ERP_ENTRY';
 
 /** After an answer arrived by webhook or reconciliation. */
-export function afterAnswer(current: ErpRecord, answer: ErpAnswer, now: number): Transition | { ignored: IgnoredAnswer } {
+export function afterAnswer(current: ErpRecordState, answer: ErpAnswer, now: number): Transition | { ignored: IgnoredAnswer } {
   if (current.status === 'CONFIRMED' || current.status === 'REJECTED') return { ignored: 'ALREADY_ANSWERED' };
   if (current.status === 'CANCEL_PENDING' || current.status === 'CANCELLED') return { ignored: 'CANCELLED' };
   // Another entry for the same transaction (a duplicate at the ERP): not the one this record stands for.
@@ -143,7 +143,7 @@ export function afterAnswer(current: ErpRecord, answer: ErpAnswer, now: number):
 }
 
 /** After the ledger voided the transaction; null when nothing changes. */
-export function afterVoid(current: ErpRecord, now: number): ErpRecord | null {
+export function afterVoid(current: ErpRecordState, now: number): ErpRecordState | null {
   switch (current.status) {
     case 'PENDING':
       // Never tried: nothing can be at the ERP.

@@ -8,11 +8,13 @@ import type { ErpConfirmationSource } from '../../schemas';
 import { epochMs, epochMsOrNull, num, rowsOf, str, strOrNull, withTransaction, type Pool, type PoolConnection, type Row, type SqlWriter } from '../../storage/mysql';
 import { ErpSyncError } from './erp-sync.errors';
 import { systemAccountName } from './journal-payload';
-import { ERP_RECORD_STATUSES, type ErpRecord, type ErpRecordStatus } from './types';
+import { ERP_RECORD_STATUSES, type ErpRecord, type ErpRecordState, type ErpRecordStatus } from './types';
 
-const COLUMNS =
-  'ledger_transaction_id, wallet_id, merchant_id, currency, amount_minor, payload, status, attempts, next_attempt_at, erp_id, reason, ' +
+/** Every column but the journal entry (`payload`): what {@link lockRecords} reads. */
+const STATE_COLUMNS =
+  'ledger_transaction_id, wallet_id, merchant_id, currency, amount_minor, status, attempts, next_attempt_at, erp_id, reason, ' +
   'last_error, answered_via, correlation_id, causation_id, created_at, updated_at, sent_at, answered_at';
+const COLUMNS = `${STATE_COLUMNS}, payload`;
 
 /** Inserts records whose transaction has none yet (`INSERT IGNORE`: the first one wins); returns how many were new. */
 export async function insertRecords(connection: PoolConnection, records: readonly ErpRecord[]): Promise<number> {
@@ -30,7 +32,7 @@ const MUTABLE_COLUMNS = ['status', 'attempts', 'next_attempt_at', 'erp_id', 'rea
  * holds every one of these rows locked since it read them; a record not stored yet goes through
  * {@link insertRecords}.
  */
-export async function saveRecords(connection: SqlWriter, records: readonly ErpRecord[]): Promise<void> {
+export async function saveRecords(connection: SqlWriter, records: readonly ErpRecordState[]): Promise<void> {
   if (records.length === 0) return;
   const placeholders = `?, ${MUTABLE_COLUMNS.map(() => '?').join(', ')}`;
   const named = `? AS id, ${MUTABLE_COLUMNS.map((c) => `? AS ${c}`).join(', ')}`;
@@ -41,13 +43,16 @@ export async function saveRecords(connection: SqlWriter, records: readonly ErpRe
   );
 }
 
-/** Locks the records of these transactions (in id order) and reads them. */
-export async function lockRecords(connection: PoolConnection, ids: readonly string[]): Promise<Map<string, ErpRecord>> {
+/**
+ * Locks the records of these transactions (in id order) and reads their state. The journal entry is
+ * left in the row: what follows a lock (a transition, {@link saveRecords}) never reads or changes it.
+ */
+export async function lockRecords(connection: PoolConnection, ids: readonly string[]): Promise<Map<string, ErpRecordState>> {
   if (ids.length === 0) return new Map();
-  const [result] = await connection.query(`SELECT ${COLUMNS} FROM erp_records WHERE ledger_transaction_id IN (?) ORDER BY ledger_transaction_id FOR UPDATE`, [
+  const [result] = await connection.query(`SELECT ${STATE_COLUMNS} FROM erp_records WHERE ledger_transaction_id IN (?) ORDER BY ledger_transaction_id FOR UPDATE`, [
     [...new Set(ids)],
   ]);
-  return new Map(rowsOf(result).map((row) => [str(row, 'ledger_transaction_id'), fromRow(row)]));
+  return new Map(rowsOf(result).map((row) => [str(row, 'ledger_transaction_id'), stateOfRow(row)]));
 }
 
 /** Reads the records of these transactions without locking. */
@@ -122,6 +127,10 @@ const SOURCES: readonly ErpConfirmationSource[] = ['WEBHOOK', 'POLL', 'RECONCILE
 
 function fromRow(row: Row): ErpRecord {
   const id = str(row, 'ledger_transaction_id');
+  return { ...stateOfRow(row), request: requestOfRow(id, row) };
+}
+
+function requestOfRow(id: string, row: Row): JournalEntryRequest {
   let payload: unknown;
   try {
     payload = JSON.parse(str(row, 'payload')) as unknown;
@@ -130,6 +139,11 @@ function fromRow(row: Row): ErpRecord {
   }
   const request = requestSchema.safeParse(payload);
   if (!request.success) throw new ErpSyncError('ERP_SYNC_CORRUPT_ROW', `erp_records ${id}: payload is not a journal entry`);
+  return request.data;
+}
+
+function stateOfRow(row: Row): ErpRecordState {
+  const id = str(row, 'ledger_transaction_id');
   const answeredVia = strOrNull(row, 'answered_via');
   return {
     ledgerTransactionId: id,
@@ -137,7 +151,6 @@ function fromRow(row: Row): ErpRecord {
     merchantId: str(row, 'merchant_id'),
     currency: str(row, 'currency'),
     amountMinor: num(row, 'amount_minor'),
-    request: request.data satisfies JournalEntryRequest,
     status: oneOf(id, 'status', str(row, 'status'), ERP_RECORD_STATUSES),
     attempts: num(row, 'attempts'),
     nextAttemptAt: epochMs(row, 'next_attempt_at'),
@@ -154,6 +167,7 @@ function fromRow(row: Row): ErpRecord {
   };
 }
 
+/** The values of {@link COLUMNS}, in their order. */
 function toRow(r: ErpRecord): unknown[] {
   const [status, attempts, nextAttemptAt, erpId, reason, lastError, answeredVia, updatedAt, sentAt, answeredAt] = mutableValues(r);
   return [
@@ -162,7 +176,6 @@ function toRow(r: ErpRecord): unknown[] {
     r.merchantId,
     r.currency,
     r.amountMinor,
-    JSON.stringify(r.request),
     status,
     attempts,
     nextAttemptAt,
@@ -176,11 +189,12 @@ function toRow(r: ErpRecord): unknown[] {
     updatedAt,
     sentAt,
     answeredAt,
+    JSON.stringify(r.request),
   ];
 }
 
 /** The values of {@link MUTABLE_COLUMNS}, in their order. */
-function mutableValues(r: ErpRecord): unknown[] {
+function mutableValues(r: ErpRecordState): unknown[] {
   return [
     r.status,
     r.attempts,

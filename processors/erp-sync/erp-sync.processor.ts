@@ -7,7 +7,7 @@ import { insertRecords, lockRecords, saveRecords, systemAccountNames } from './e
 import { classifyStorageError, ErpSyncError } from './erp-sync.errors';
 import { entryAmount, journalEntryOf, transactionKindOf } from './journal-payload';
 import { ERP_SYNC_NAME } from './options';
-import type { ErpRecord } from './types';
+import type { ErpRecord, ErpRecordState } from './types';
 
 export interface ErpSyncProcessorDeps {
   pool: Pool;
@@ -55,7 +55,7 @@ export function createErpSyncProcessor(deps: ErpSyncProcessorDeps): Processor {
         const inserted = await insertRecords(connection, held);
         const voidedIds = [...new Set(updates.filter((u) => u.event.status === 'VOIDED').map((u) => u.event.ledgerTransactionId))];
         const locked = await lockRecords(connection, voidedIds);
-        const changed: ErpRecord[] = [];
+        const changed: ErpRecordState[] = [];
         const unseen: ErpRecord[] = [];
         for (const id of voidedIds) {
           const current = locked.get(id);

@@ -13,7 +13,7 @@ import { afterAnswer, type IgnoredAnswer } from './erp-record.transitions';
 import { lockRecords, saveRecords } from './erp-records.store';
 import { classifyStorageError } from './erp-sync.errors';
 import { ERP_SYNC_NAME } from './options';
-import type { ErpAnswer, ErpRecord } from './types';
+import type { ErpAnswer, ErpRecordState } from './types';
 
 export interface ErpWebhookRouteOptions {
   pool: Pool;
@@ -110,7 +110,7 @@ export function createErpWebhookRoute(options: ErpWebhookRouteOptions): HttpRout
     const messages = await withTransaction(options.pool, async (connection, writes) => {
       const records = await lockRecords(connection, [...new Set(items.map((i) => i.payload.external_id))]);
       const at = now();
-      const changed = new Map<string, ErpRecord>();
+      const changed = new Map<string, ErpRecordState>();
       const out: OutboxMessage[] = [];
       for (const item of items) {
         const { payload } = item;

@@ -29,4 +29,4 @@ export type { ErpSyncOptions, ResolvedErpSyncOptions } from './options';
 export { ErpSyncError, isErpSyncError } from './erp-sync.errors';
 export type { ErpSyncErrorCode } from './erp-sync.errors';
 export { ERP_RECORD_STATUSES } from './types';
-export type { ErpAnswer, ErpRecord, ErpRecordStatus } from './types';
+export type { ErpAnswer, ErpRecord, ErpRecordState, ErpRecordStatus } from './types';

@@ -11,7 +11,7 @@ import { claimDue, lockRecords, saveRecords } from './erp-records.store';
 import { classifyStorageError } from './erp-sync.errors';
 import { ERP_SYNC_NAME, type ResolvedErpSyncOptions } from './options';
 import { fullJitterBackoffMs } from './retry-backoff';
-import type { ErpRecord, ErpRecordStatus } from './types';
+import type { ErpRecord, ErpRecordState, ErpRecordStatus } from './types';
 import type { RoundResult } from './work-loop';
 
 export interface RoundDeps {
@@ -46,7 +46,7 @@ export interface RoundSpec<O> {
   leaseMs: number;
   /** Calls the ERP for the claimed records (one call each, or batched); one outcome per record, in order. */
   callAll(records: readonly ErpRecord[]): Promise<O[]>;
-  transition(current: ErpRecord, outcome: O, now: number): Transition;
+  transition(current: ErpRecordState, outcome: O, now: number): Transition;
 }
 
 /**
@@ -67,7 +67,7 @@ export async function runRecordRound<O>(deps: RoundDeps, spec: RoundSpec<O>): Pr
     messages = await withTransaction(deps.pool, async (connection, writes) => {
       const at = deps.now();
       const current = await lockRecords(connection, [...byId.keys()]);
-      const changed: ErpRecord[] = [];
+      const changed: ErpRecordState[] = [];
       const out: ReturnType<typeof erpConfirmationMessage>[] = [];
       for (const [id, outcome] of byId) {
         const record = current.get(id);

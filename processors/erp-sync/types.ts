@@ -15,8 +15,11 @@ export type ErpRecordStatus = 'PENDING' | 'SENT' | 'CONFIRMED' | 'REJECTED' | 'C
 
 export const ERP_RECORD_STATUSES: readonly ErpRecordStatus[] = ['PENDING', 'SENT', 'CONFIRMED', 'REJECTED', 'CANCEL_PENDING', 'CANCELLED', 'FAILED'];
 
-/** One `erp_records` row. Times are epoch ms. */
-export interface ErpRecord {
+/**
+ * An `erp_records` row without its journal entry: all that a record's transitions read and change.
+ * Times are epoch ms.
+ */
+export interface ErpRecordState {
   ledgerTransactionId: string;
   /** The wallet of the first HELD WalletUpdated seen (a transfer's from- or to-wallet): the key of its ErpConfirmation. */
   walletId: string;
@@ -24,7 +27,6 @@ export interface ErpRecord {
   currency: string;
   /** The entry's debit total. */
   amountMinor: number;
-  request: JournalEntryRequest;
   status: ErpRecordStatus;
   /** ERP calls made for this record (sends, cancels). */
   attempts: number;
@@ -41,6 +43,11 @@ export interface ErpRecord {
   updatedAt: number;
   sentAt: number | null;
   answeredAt: number | null;
+}
+
+/** One `erp_records` row: its state and the journal entry to send (which never changes). */
+export interface ErpRecord extends ErpRecordState {
+  request: JournalEntryRequest;
 }
 
 /** The ERP's verdict on a record, however paystream learned it. */

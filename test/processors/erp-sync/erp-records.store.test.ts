@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { claimDue, insertRecords, readRecords, saveRecords } from '../../../processors/erp-sync/erp-records.store';
+import { claimDue, insertRecords, lockRecords, readRecords, saveRecords } from '../../../processors/erp-sync/erp-records.store';
 import type { ErpRecord, ErpRecordStatus } from '../../../processors/erp-sync/types';
 import { withTransaction } from '../../../storage/mysql';
 import { createTestDatabase, type TestDatabase } from '../../helpers/mysql';
@@ -80,5 +80,22 @@ describe('erp_records store', () => {
     for (const r of earliest) expect(stored.get(r.ledgerTransactionId)).toMatchObject({ status: r.status, nextAttemptAt: T + 60_000, updatedAt: T });
     // What was not claimed keeps its time.
     for (const r of [held, notYet, sent]) expect(stored.get(r.ledgerTransactionId)?.nextAttemptAt).toBe(r.nextAttemptAt);
+  });
+
+  it('locks and reads a record without its journal entry, which only sending needs', async () => {
+    const stored = record({ status: 'SENT', erpId: 'je_9' });
+    await withTransaction(db.pool, (connection) => insertRecords(connection, [stored]));
+    const state: Partial<ErpRecord> = { ...stored };
+    delete state.request;
+
+    const locked = await withTransaction(db.pool, (connection) => lockRecords(connection, [stored.ledgerTransactionId, stored.ledgerTransactionId, randomUUID()]));
+    expect([...locked.values()]).toEqual([state]);
+    expect(locked.get(stored.ledgerTransactionId)).not.toHaveProperty('request');
+
+    // A payload gone bad stops what sends it, not what only moves the record's state on.
+    await db.pool.query("UPDATE erp_records SET payload = '{}' WHERE ledger_transaction_id = ?", [stored.ledgerTransactionId]);
+    await expect(readRecords(db.pool, [stored.ledgerTransactionId])).rejects.toMatchObject({ code: 'ERP_SYNC_CORRUPT_ROW' });
+    const relocked = await withTransaction(db.pool, (connection) => lockRecords(connection, [stored.ledgerTransactionId]));
+    expect(relocked.get(stored.ledgerTransactionId)).toEqual(state);
   });
 });
