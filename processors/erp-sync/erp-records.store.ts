@@ -77,16 +77,19 @@ export async function readRecords(pool: Pool, ids: readonly string[]): Promise<M
  */
 export async function claimDue(pool: Pool, query: { statuses: readonly ErpRecordStatus[]; now: number; limit: number; leaseMs: number }): Promise<ErpRecord[]> {
   return withTransaction(pool, async (connection) => {
-    const due: ErpRecord[] = [];
+    const due: Row[] = [];
     for (const status of new Set(query.statuses)) {
       const [result] = await connection.query(
         `SELECT ${COLUMNS} FROM erp_records WHERE status = ? AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED`,
         [status, new Date(query.now), query.limit],
       );
-      for (const row of rowsOf(result)) due.push(fromRow(row));
+      due.push(...rowsOf(result));
     }
-    // Rows read beyond the limit stay unclaimed; their locks end with this short transaction.
-    const records = due.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt).slice(0, query.limit);
+    // Rows read beyond the limit stay unclaimed (and unparsed); their locks end with this short transaction.
+    const records = due
+      .sort((a, b) => epochMs(a, 'next_attempt_at') - epochMs(b, 'next_attempt_at'))
+      .slice(0, query.limit)
+      .map(fromRow);
     if (records.length === 0) return records;
     const leasedUntil = query.now + query.leaseMs;
     await connection.query('UPDATE erp_records SET next_attempt_at = ?, updated_at = ? WHERE ledger_transaction_id IN (?)', [
