@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { entryProblem, fromWireRequest, toWireEntry, WIRE_LIMITS, wireBatchRequest, wireEntryRequest } from '../journal-entry.wire';
@@ -179,8 +180,9 @@ export function createErpSimulator(options: ErpSimulatorOptions = {}): ErpSimula
     const refusal = rejectionFor(request, settings.validationRules);
     if (refusal !== null) return { status: 422, error: { code: 'REFUSED_BY_RULE', message: refusal } };
     // zod's output has the schema's key order (and only its keys), so the fingerprint depends neither on
-    // the client's key order nor on the endpoint (a batch item carries its idempotency_key too).
-    const outcome = book.create(key, JSON.stringify(parsed.data), request, now());
+    // the client's key order nor on the endpoint (a batch item carries its idempotency_key too). The book
+    // keeps a digest of the body, not the body: it is kept for every key, for as long as the simulator runs.
+    const outcome = book.create(key, hash('sha256', JSON.stringify(parsed.data), 'base64'), request, now());
     if (outcome.kind === 'conflict') return { status: 409, error: { code: 'IDEMPOTENCY_CONFLICT', message: `the key was used for entry ${outcome.id} with another body` } };
     return { status: outcome.kind === 'replayed' ? 200 : 202, entry: outcome.entry };
   }
