@@ -39,7 +39,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const logger = createRootLogger(config.LOG_LEVEL, command === 'start' ? (args[0] ?? 'all') : command);
   switch (command) {
     case 'start':
-      return startCommand(args, config, logger);
+      return startCommand(args, config, logger, { execArgv: process.execArgv, nodeOptions: process.env.NODE_OPTIONS });
     case 'migrate':
       return migrateCommand(config, print);
     case 'merchant':

@@ -73,6 +73,7 @@ const envSchema = z.object({
   ERP_SIM_CONFIRM_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).default(50),
   ERP_SIM_REJECT_MEMO_CONTAINS: optional(z.string()),
   ERP_SIM_REJECT_AMOUNT_ABOVE: optional(z.coerce.number().int().min(0)),
+  HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1_000).default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BATCH_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(0),
   BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(256),

@@ -2,16 +2,19 @@ import type { Logger } from 'pino';
 import { isRole, ROLES, startApp, type Role } from '../../app';
 import type { AppConfig } from '../../config';
 import { UsageError } from '../cli.errors';
+import { applyHeapGrowth, type NodeStart } from '../heap-growth';
 
 /**
  * `paystream start [roles]`: every role in one process, one role, or a comma-separated list of
  * roles (e.g. every role but the ERP simulator, which then runs as its own process or is a real ERP).
- * Stops gracefully on SIGTERM/SIGINT.
+ * Stops gracefully on SIGTERM/SIGINT. `started`: how Node was started, for the heap growth policy
+ * (`HEAP_GROWING_PERCENT`, see {@link applyHeapGrowth}).
  */
-export async function startCommand(args: readonly string[], config: AppConfig, logger: Logger): Promise<void> {
+export async function startCommand(args: readonly string[], config: AppConfig, logger: Logger, started: NodeStart): Promise<void> {
   const roles = parseRoles(args[0], config);
+  const heapGrowth = applyHeapGrowth(config.HEAP_GROWING_PERCENT, started);
   const app = await startApp({ config, roles, logger });
-  logger.info({ roles, transport: config.TRANSPORT }, 'paystream started');
+  logger.info({ roles, transport: config.TRANSPORT, heapGrowth }, 'paystream started');
   await new Promise<void>((resolve) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals): void => {

@@ -33,4 +33,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ GATEWAY_MAX_BACKLOG: '0' })).toThrow(/GATEWAY_MAX_BACKLOG/);
     expect(() => loadConfig({ GATEWAY_MAX_IN_FLIGHT: 'many' })).toThrow(/GATEWAY_MAX_IN_FLIGHT/);
   });
+
+  it('reads the heap growth (0: V8 decides), and names a bad one', () => {
+    expect(loadConfig({}).HEAP_GROWING_PERCENT).toBe(100);
+    expect(loadConfig({ HEAP_GROWING_PERCENT: '0' }).HEAP_GROWING_PERCENT).toBe(0);
+    expect(() => loadConfig({ HEAP_GROWING_PERCENT: '-5' })).toThrow(/HEAP_GROWING_PERCENT/);
+    expect(() => loadConfig({ HEAP_GROWING_PERCENT: '1.5' })).toThrow(/HEAP_GROWING_PERCENT/);
+  });
 });
