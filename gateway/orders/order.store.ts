@@ -8,6 +8,7 @@ import {
   rowsOf,
   str,
   epochMs,
+  textLiteral,
 } from '../../storage/mysql';
 import { byIdempotencyKey } from '../submissions/insert.order';
 import type { OrderStatusName } from './types';
@@ -117,7 +118,7 @@ export class OrderStore {
     if (rows.length === 0) return;
     const values: unknown[] = [];
     for (const r of [...rows].sort(byIdempotencyKey)) {
-      values.push(r.orderId, r.merchantId, r.idempotencyKey, r.requestHash, r.requestJson, r.totalMinor, r.currency, new Date(r.createdAt));
+      values.push(r.orderId, r.merchantId, r.idempotencyKey, r.requestHash, textLiteral(r.requestJson), r.totalMinor, r.currency, new Date(r.createdAt));
     }
     await this.pool.query(
       `INSERT IGNORE INTO order_requests

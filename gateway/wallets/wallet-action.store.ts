@@ -1,5 +1,5 @@
 import type { Pool, Row } from '../../storage/mysql';
-import { epochMs, epochMsOrNull, num, numOrNull, rowsOf, str, strOrNull } from '../../storage/mysql';
+import { epochMs, epochMsOrNull, num, numOrNull, rowsOf, str, strOrNull, textLiteral } from '../../storage/mysql';
 import { byIdempotencyKey, compareText } from '../submissions/insert.order';
 import type { IdempotencyPair } from '../submissions/types';
 import type { ActionKindName, ActionStatusName, ActionView, ResolvedAction } from './types';
@@ -91,7 +91,7 @@ export class WalletActionStore {
         r.merchantId,
         r.idempotencyKey,
         r.requestHash,
-        r.requestJson,
+        textLiteral(r.requestJson),
         a.kind,
         a.walletId,
         a.counterpartyWalletId,

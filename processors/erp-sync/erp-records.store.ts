@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { JournalEntryRequest } from '../../integrations/erp';
 import type { ErpConfirmationSource } from '../../schemas';
-import { epochMs, epochMsOrNull, num, rowsOf, str, strOrNull, withTransaction, type Pool, type PoolConnection, type Row, type SqlWriter } from '../../storage/mysql';
+import { epochMs, epochMsOrNull, num, rowsOf, str, strOrNull, textLiteral, withTransaction, type Pool, type PoolConnection, type Row, type SqlWriter } from '../../storage/mysql';
 import { ErpSyncError } from './erp-sync.errors';
 import { systemAccountName } from './journal-payload';
 import { ERP_RECORD_STATUSES, type ErpRecord, type ErpRecordState, type ErpRecordStatus } from './types';
@@ -192,7 +192,7 @@ function toRow(r: ErpRecord): unknown[] {
     updatedAt,
     sentAt,
     answeredAt,
-    JSON.stringify(r.request),
+    textLiteral(JSON.stringify(r.request)),
   ];
 }
 

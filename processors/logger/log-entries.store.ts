@@ -1,6 +1,6 @@
 import type { PoolConnection, SqlWriter } from '../../storage/mysql';
 import type { LogEntry } from './log-entry';
-import { rowsOf, str } from '../../storage/mysql';
+import { rowsOf, str, textLiteral } from '../../storage/mysql';
 
 /**
  * Event ids of the batch already in `log_entries`. A plain (non-locking) read: concurrent batches of
@@ -37,7 +37,7 @@ export async function insertLogEntries(connection: SqlWriter, entries: readonly 
         e.walletId,
         e.merchantId,
         e.message,
-        e.payload,
+        textLiteral(e.payload),
       ]),
     ],
   );
