@@ -13,7 +13,7 @@ export type HeapGrowthOutcome = { kind: 'set'; percent: number } | { kind: 'v8-d
 
 /**
  * Limits how far V8 lets the old generation grow past what its last full collection left live, to
- * `percent` % (100: at most twice the live heap). V8's own heuristic lets a heap this large grow to four
+ * `percent` % (100: at most twice the live heap). V8's own heuristic lets a heap this large grow to up to four
  * times the live data, so a busy process holds mostly garbage (a heap snapshot under load: 110 MB live
  * at 467 MiB resident). Unlike `--max-old-space-size` this sets no ceiling (a process that needs more
  * live memory gets it), and unlike it, V8 reads this flag at every full collection, so it can be set
