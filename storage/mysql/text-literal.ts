@@ -22,7 +22,8 @@ class QuotedText implements SqlLiteral {
  * JSON payloads. mysql2's escaper also escapes every `"`, `\n` and tab, which a single-quoted literal
  * does not need, so it walks such a text character by character and rebuilds it, and MariaDB undoes
  * each escape again. A text without `'`, `\`, NUL or Ctrl-Z (what `JSON.stringify` makes of a payload
- * without a backslash or an apostrophe) is only quoted; any other text is escaped by mysql2 as before.
+ * whose strings hold no quote, backslash or control character) is only quoted; any other text is escaped
+ * by mysql2 as before.
  */
 export function textLiteral(text: string): SqlLiteral {
   return new QuotedText(NEEDS_ESCAPE.test(text) ? mysql.escape(text) : `'${text}'`);
