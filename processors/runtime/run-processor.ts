@@ -28,16 +28,22 @@ export function decodeBatch(codec: EventCodec, batch: readonly IncomingMessage[]
  * Subscribes `processor` to its topics under its own consumer group. The processor handles one
  * batch at a time: partition batches that arrive meanwhile are merged into its next batch (see
  * `batch-coalescer.ts`), so a busy processor commits fewer, larger transactions.
+ *
+ * The batches wait as the transport delivered them and are decoded when their merged call starts:
+ * a busy processor has a batch of every partition of every topic it reads waiting (the logger, which
+ * reads every topic, up to partitions × topics × batch size), and a decoded event takes several
+ * times the heap of its Avro bytes. An undecodable message fails the merged call before it touches
+ * anything; its batch then fails alone (see the coalescer), and the runner dead-letters the message.
  */
 export async function runProcessor(processor: Processor, options: RunProcessorOptions): Promise<Subscription> {
   const log = options.logger.child({ processor: processor.name });
   await options.transport.ensureTopics(processor.topics);
-  const handleTimed = async (batch: readonly DecodedMessage[]): Promise<void> => {
+  const handleTimed = async (batch: readonly IncomingMessage[]): Promise<void> => {
     const started = performance.now();
-    await processor.handle(batch);
+    await processor.handle(decodeBatch(options.codec, batch));
     log.debug({ messages: batch.length, ms: Math.round((performance.now() - started) * 10) / 10 }, 'batch handled');
   };
-  const coalescer = createBatchCoalescer<DecodedMessage>(handleTimed, {
+  const coalescer = createBatchCoalescer<IncomingMessage>(handleTimed, {
     maxMessages: MAX_MERGED,
     onMergedFailure: (err, batches, messages) => log.warn({ err, batches, messages }, 'merged batch failed; handling its partition batches one by one'),
   });
@@ -48,7 +54,7 @@ export async function runProcessor(processor: Processor, options: RunProcessorOp
     ...(options.retry === undefined ? {} : { retry: options.retry }),
     handler: async (batch) => {
       try {
-        await coalescer.handle(decodeBatch(options.codec, batch));
+        await coalescer.handle(batch);
       } catch (err) {
         log.warn({ err, size: batch.length, topic: batch[0]?.topic, attempt: batch[0]?.attempt }, 'batch failed');
         throw err;

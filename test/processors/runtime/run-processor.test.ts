@@ -85,6 +85,83 @@ describe('runProcessor', () => {
     expect(calls.length).toBeLessThan(40);
   });
 
+  it('decodes the batches that wait for a running call only when their merged call starts', async () => {
+    let decodes = 0;
+    const counting: EventCodec = { ...codec, decode: (bytes) => ((decodes += 1), codec.decode(bytes)) };
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const calls: number[] = [];
+    const partitionsPerCall: number[] = [];
+    const subscription = await runProcessor(
+      {
+        name: 'lazy-decode-test',
+        topics: [TOPIC],
+        handle: async (batch) => {
+          calls.push(batch.length);
+          partitionsPerCall.push(new Set(batch.map((m) => m.partition)).size);
+          if (calls.length === 1) await gate;
+        },
+      },
+      { transport, codec: counting, logger, maxBatchSize: 16 },
+    );
+    await transport.publish(TOPIC, [notification(codec, 'first', 0)]);
+    await waitFor(() => calls.length === 1);
+    expect(decodes).toBe(1);
+
+    // While the first call runs, every partition's worker hands its batch over; none is decoded yet.
+    const merchants = Array.from({ length: 40 }, (_, i) => `w-${i}`);
+    await transport.publish(TOPIC, merchants.map((m) => notification(codec, m, 0)));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(calls).toEqual([1]);
+    expect(decodes).toBe(1);
+
+    release();
+    await waitFor(() => calls.reduce((a, b) => a + b, 0) === 41);
+    await subscription.close();
+    expect(decodes).toBe(41);
+    // The waiting partition batches went into one merged call (the first message's partition was
+    // still busy, so its batch came after).
+    expect(partitionsPerCall[1]).toBeGreaterThan(1);
+    expect(calls.length).toBeLessThanOrEqual(3);
+  });
+
+  it('dead-letters an undecodable message of a merged batch and handles the rest of it once', async () => {
+    const handledIds: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const subscription = await runProcessor(
+      {
+        name: 'undecodable-test',
+        topics: [TOPIC],
+        handle: async (batch) => {
+          if (handledIds.length === 0) await gate;
+          handledIds.push(...batch.map((m) => m.headers.eventId));
+        },
+      },
+      { transport, codec, logger },
+    );
+    const dead: IncomingMessage[] = [];
+    const dlq = await transport.subscribe({ topics: [`${TOPIC}.dlq`], group: 'undecodable-dlq', handler: async (batch) => void dead.push(...batch) });
+    const first = notification(codec, 'first', 0);
+    await transport.publish(TOPIC, [first]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const messages = Array.from({ length: 30 }, (_, i) => notification(codec, `u-${i}`, 0));
+    const garbage = { ...(messages[7] as OutgoingMessage), value: Buffer.from([0x00, 0x01, 0x02, 0xff]) };
+    messages[7] = garbage;
+    await transport.publish(TOPIC, messages);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    release();
+    await waitFor(() => handledIds.length >= 30 && dead.length >= 1);
+    await subscription.close();
+    await dlq.close();
+
+    expect(dead.map((m) => m.headers.eventId)).toEqual([garbage.headers.eventId]);
+    expect(dead[0]?.headers['dlq-error-code']).toBe('BAD_MAGIC');
+    expect(handledIds).toHaveLength(30);
+    expect(new Set(handledIds).size).toBe(30);
+    expect(handledIds).not.toContain(garbage.headers.eventId);
+  });
+
   it('dead-letters a failing message of a merged batch and handles the rest once', async () => {
     const handledIds: string[] = [];
     let poisonId = '';
