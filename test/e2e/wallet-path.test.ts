@@ -116,7 +116,13 @@ describe.each(kinds)('wallet path end to end on the %s transport', (kind) => {
     // Each ledger entry set sums to zero.
     expect(await sql('SELECT transaction_id FROM ledger_entries GROUP BY transaction_id HAVING SUM(amount_minor) <> 0')).toHaveLength(0);
 
-    // The ERP and the ledger agree.
+    // The ERP and the ledger agree once erp-sync has sent what it owes the ERP: a void of a posted
+    // action is final in the ledger at once, and its cancel reaches the ERP after.
+    await eventually(
+      'every ERP record settled',
+      async () => ((await sql("SELECT ledger_transaction_id FROM erp_records WHERE status IN ('PENDING', 'SENT', 'CANCEL_PENDING')")).length === 0 ? true : undefined),
+      90_000,
+    );
     const report = await reconcile(p.db.pool, createHttpErpClient({ baseUrl: `http://127.0.0.1:${erpPort}` }), { from: started, to: new Date(Date.now() + 60_000) });
     expect(report.rows).toEqual([]);
     expect(report.clean).toBe(true);
