@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { LruMap } from '../../caching';
 import type { Pool } from '../../storage/mysql';
 import { AuthenticationError } from '../gateway.errors';
 import { rowsOf, str } from '../../storage/mysql';
@@ -8,7 +9,7 @@ export interface ApiKeyAuthenticatorOptions {
   cacheTtlMs: number;
   /** How long an unknown key is remembered as unknown. */
   negativeCacheTtlMs: number;
-  /** Most keys remembered; the oldest entry is dropped first. */
+  /** Keys remembered (about: see `LruMap`); the oldest entry is dropped first. */
   maxEntries: number;
 }
 
@@ -16,7 +17,7 @@ const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]{1,512})$/i;
 
 /** SHA-256 (hex) of an API key: what `api_keys.key_hash` holds. */
 export function hashApiKey(apiKey: string): string {
-  return createHash('sha256').update(apiKey).digest('hex');
+  return hash('sha256', apiKey, 'hex');
 }
 
 interface CacheEntry {
@@ -29,14 +30,16 @@ interface CacheEntry {
  * cached in memory for a short time (bounded), and concurrent lookups of one key share a query.
  */
 export class ApiKeyAuthenticator {
-  private readonly cache = new Map<string, CacheEntry>();
+  private readonly cache: LruMap<string, CacheEntry>;
   private readonly inFlight = new Map<string, Promise<string | null>>();
 
   constructor(
     private readonly pool: Pool,
     private readonly options: ApiKeyAuthenticatorOptions,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.cache = new LruMap(options.maxEntries, false);
+  }
 
   /** The merchant of the key in `authorization`; throws an {@link AuthenticationError} otherwise. */
   async authenticate(authorization: string | undefined): Promise<string> {
@@ -73,12 +76,6 @@ export class ApiKeyAuthenticator {
   }
 
   private remember(keyHash: string, merchantId: string | null): void {
-    this.cache.delete(keyHash);
-    while (this.cache.size >= this.options.maxEntries) {
-      const oldest = this.cache.keys().next();
-      if (oldest.done === true) break;
-      this.cache.delete(oldest.value);
-    }
     const ttl = merchantId === null ? this.options.negativeCacheTtlMs : this.options.cacheTtlMs;
     this.cache.set(keyHash, { merchantId, expiresAt: this.now() + ttl });
   }

@@ -1,3 +1,5 @@
+import { LruMap } from '../../caching';
+
 /** Called with an event, or with null when the feed is closing. */
 export type FeedListener<T> = (event: T | null) => void;
 
@@ -11,7 +13,8 @@ export type FeedListener<T> = (event: T | null) => void;
  * Events whose key is null are not indexed.
  */
 export class EventFeed<T> {
-  private readonly recent = new Map<string, T>();
+  /** Null when `maxRecent` is 0. */
+  private readonly recent: LruMap<string, T> | null;
   private readonly listeners = new Map<string, Set<FeedListener<T>>>();
   private readonly followers = new Map<string, Set<FeedListener<T>>>();
   private closed = false;
@@ -22,16 +25,18 @@ export class EventFeed<T> {
    * @param keyOf the key an event is indexed by
    */
   constructor(
-    private readonly maxRecent: number,
+    maxRecent: number,
     private readonly keyOf: (event: T) => string | null,
-  ) {}
+  ) {
+    this.recent = maxRecent === 0 ? null : new LruMap(maxRecent, false);
+  }
 
   /** Records events from the topic, in topic order, and wakes their listeners and followers. */
   record(events: readonly T[]): void {
     for (const event of events) {
       const key = this.keyOf(event);
       if (key === null) continue;
-      this.remember(key, event);
+      this.recent?.set(key, event);
       const waiting = this.listeners.get(key);
       if (waiting !== undefined) {
         this.listeners.delete(key);
@@ -44,7 +49,7 @@ export class EventFeed<T> {
 
   /** The latest event seen recently for `key`. */
   lookup(key: string): T | undefined {
-    return this.recent.get(key);
+    return this.recent?.get(key);
   }
 
   get isClosed(): boolean {
@@ -64,7 +69,7 @@ export class EventFeed<T> {
    * null when the feed closes. Returns a function that unregisters it.
    */
   listen(key: string, listener: FeedListener<T>): () => void {
-    const known = this.recent.get(key);
+    const known = this.recent?.get(key);
     if (known !== undefined || this.closed) {
       listener(known ?? null);
       return () => undefined;
@@ -106,16 +111,6 @@ export class EventFeed<T> {
     this.listeners.clear();
     this.followers.clear();
     for (const set of all) for (const listener of set) listener(null);
-  }
-
-  private remember(key: string, event: T): void {
-    if (this.maxRecent === 0) return;
-    this.recent.delete(key);
-    this.recent.set(key, event);
-    if (this.recent.size > this.maxRecent) {
-      const oldest = this.recent.keys().next();
-      if (oldest.done !== true) this.recent.delete(oldest.value);
-    }
   }
 
   private register(index: Map<string, Set<FeedListener<T>>>, key: string, listener: FeedListener<T>): () => void {
