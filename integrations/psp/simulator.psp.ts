@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { LruMap } from '../../caching';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { validateCaptureRequest } from './capture.validation';
 import { SIMULATOR_DEFAULTS, type SimulatorPspOptions } from './options';
@@ -15,7 +16,11 @@ import type { CaptureRequest, CaptureResult, PaymentProvider, PspClock } from '.
  * Idempotent by order id: the outcome is decided on the first call and every later call with the same
  * request gets the same result (the payment id is a hash of the order id). A later call with the same
  * order id but a different merchant, amount, currency or token throws a non-retryable `IDEMPOTENCY_CONFLICT`.
- * The memory is bounded: beyond `idempotencyCapacity` orders the least recently used are forgotten.
+ * The memory is bounded: beyond `idempotencyCapacity` orders the least recently used are forgotten, as
+ * a real PSP lets idempotency keys expire. Forgetting changes an answer only for a random decline
+ * (`declineRate`) or a `tok_flaky` order: a capture's ids and a token's decline follow from the request.
+ * So each order remembers only a number (its request's fingerprint and which kind of outcome it got),
+ * not the outcome: about 100 bytes of heap per order instead of about 400.
  */
 export function createSimulatorPsp(options: SimulatorPspOptions = {}): PaymentProvider {
   const latencyMs = options.latencyMs ?? SIMULATOR_DEFAULTS.latencyMs;
@@ -29,27 +34,35 @@ export function createSimulatorPsp(options: SimulatorPspOptions = {}): PaymentPr
     throw invalidOption(`idempotencyCapacity must be a positive integer, got ${capacity}`);
   }
 
-  const memory = new LruMap<string, RememberedCapture>(capacity);
+  const memory = new LruMap<string, number>(capacity);
 
   // Decided synchronously, before the latency, so concurrent calls for one order agree.
   function decide(req: CaptureRequest): CaptureResult {
     validateCaptureRequest(req);
-    const fingerprint = JSON.stringify([req.merchantId, req.amountMinor, req.currency, req.paymentToken]);
+    const fingerprint = fingerprintOf(req);
     const seen = memory.get(req.orderId);
     if (seen !== undefined) {
-      if (seen.fingerprint !== fingerprint) {
+      if (fingerprintPart(seen) !== fingerprint) {
         throw new PspError('IDEMPOTENCY_CONFLICT', `order ${req.orderId} was already captured with a different request`);
       }
-      // No result yet: the previous attempt was a simulated transient failure, and this one succeeds.
-      seen.result ??= captured(req.orderId);
-      return seen.result;
+      switch (outcomePart(seen)) {
+        case REMEMBERED.randomDecline:
+          return randomDecline();
+        case REMEMBERED.fromRequest:
+          return outcomeOf(req, 0, random);
+        case REMEMBERED.failedOnce:
+          // The first attempt was a simulated transient failure: this one captures.
+          memory.set(req.orderId, remembered(fingerprint, REMEMBERED.fromRequest));
+          return captured(req.orderId);
+      }
     }
     if (req.paymentToken.startsWith(FLAKY_PREFIX)) {
-      memory.set(req.orderId, { fingerprint, result: undefined });
+      memory.set(req.orderId, remembered(fingerprint, REMEMBERED.failedOnce));
       throw new PspError('PSP_UNAVAILABLE', 'simulated transient PSP failure (tok_flaky, first attempt)');
     }
     const result = outcomeOf(req, declineRate, random);
-    memory.set(req.orderId, { fingerprint, result });
+    const declinedAtRandom = result.outcome === 'DECLINED' && result.reasonCode === 'CARD_DECLINED' && isOrdinaryToken(req.paymentToken);
+    memory.set(req.orderId, remembered(fingerprint, declinedAtRandom ? REMEMBERED.randomDecline : REMEMBERED.fromRequest));
     return result;
   }
 
@@ -73,10 +86,46 @@ const TOKEN_PREFIX = 'tok_';
 const DECLINE_PREFIX = 'tok_decline';
 const FLAKY_PREFIX = 'tok_flaky';
 
-interface RememberedCapture {
-  fingerprint: string;
-  /** Undefined after a simulated transient failure: nothing was captured yet. */
-  result: CaptureResult | undefined;
+/**
+ * What an order's entry says about its outcome. An entry is one number, `fingerprint × 4 + outcome`:
+ * a number below 2^53 costs the heap far less than an object with strings.
+ */
+const REMEMBERED = {
+  /** Decided by the request alone (captured, or declined by its token): decided again the same way. */
+  fromRequest: 0,
+  /** Declined at random (`declineRate`): stays declined. */
+  randomDecline: 1,
+  /** A `tok_flaky` first attempt failed: nothing captured yet. */
+  failedOnce: 2,
+} as const;
+
+type Remembered = (typeof REMEMBERED)[keyof typeof REMEMBERED];
+
+/** 48 bits of SHA-256 of what must not change between calls for one order: merchant, amount, currency, token. */
+function fingerprintOf(req: CaptureRequest): number {
+  const bytes = hash('sha256', JSON.stringify([req.merchantId, req.amountMinor, req.currency, req.paymentToken]), 'buffer');
+  return bytes.readUIntBE(0, 6);
+}
+
+function remembered(fingerprint: number, outcome: Remembered): number {
+  return fingerprint * 4 + outcome;
+}
+
+function fingerprintPart(entry: number): number {
+  return Math.floor(entry / 4);
+}
+
+function outcomePart(entry: number): Remembered {
+  return (entry % 4) as Remembered;
+}
+
+/** An ordinary token: one whose decline can only have been the random one. */
+function isOrdinaryToken(token: string): boolean {
+  return token.startsWith(TOKEN_PREFIX) && !token.startsWith(DECLINE_PREFIX);
+}
+
+function randomDecline(): CaptureResult {
+  return { outcome: 'DECLINED', reasonCode: 'CARD_DECLINED', reason: 'The card was declined by the issuer' };
 }
 
 function outcomeOf(req: CaptureRequest, declineRate: number, random: () => number): CaptureResult {
@@ -85,9 +134,7 @@ function outcomeOf(req: CaptureRequest, declineRate: number, random: () => numbe
     return { outcome: 'DECLINED', reasonCode: 'INVALID_TOKEN', reason: 'The payment token is not valid' };
   }
   if (token.startsWith(DECLINE_PREFIX)) return declineFor(token.slice(DECLINE_PREFIX.length));
-  if (declineRate > 0 && random() < declineRate) {
-    return { outcome: 'DECLINED', reasonCode: 'CARD_DECLINED', reason: 'The card was declined by the issuer' };
-  }
+  if (declineRate > 0 && random() < declineRate) return randomDecline();
   return captured(req.orderId);
 }
 
@@ -114,34 +161,9 @@ function captured(orderId: string): CaptureResult {
 }
 
 function digest(purpose: string, orderId: string): string {
-  return createHash('sha256').update(`${purpose}:${orderId}`).digest('hex');
+  return hash('sha256', `${purpose}:${orderId}`, 'hex');
 }
 
 function invalidOption(message: string): PspError {
   return new PspError('PSP_INVALID_OPTIONS', `simulator PSP: ${message}`);
-}
-
-/** A Map that forgets its least recently used entry beyond `capacity` (Map keeps insertion order). */
-class LruMap<K, V> {
-  private readonly entries = new Map<K, V>();
-
-  constructor(private readonly capacity: number) {}
-
-  get(key: K): V | undefined {
-    const value = this.entries.get(key);
-    if (value !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, value);
-    }
-    return value;
-  }
-
-  set(key: K, value: V): void {
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    if (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done !== true) this.entries.delete(oldest.value);
-    }
-  }
 }

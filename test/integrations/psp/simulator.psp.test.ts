@@ -93,6 +93,18 @@ describe('simulator PSP', () => {
     expect(await psp.capture(req)).toEqual(first);
   });
 
+  it('answers a repeated capture and a repeated token decline as the first time, without drawing again', async () => {
+    const scripted = scriptedRandom([0.9]);
+    const psp = createSimulatorPsp({ declineRate: 0.5, random: scripted.random });
+    const captured = request();
+    const declined = request({ paymentToken: 'tok_decline_insufficient_funds' });
+    const first = [await psp.capture(captured), await psp.capture(declined)];
+    expect(first[0]?.outcome).toBe('CAPTURED');
+    expect(first[1]).toEqual({ outcome: 'DECLINED', reasonCode: 'INSUFFICIENT_FUNDS', reason: 'Insufficient funds' });
+    expect([await psp.capture({ ...captured }), await psp.capture({ ...declined })]).toEqual(first);
+    expect(scripted.draws()).toBe(1);
+  });
+
   it('rejects a changed request after a flaky first attempt too', async () => {
     const psp = createSimulatorPsp();
     const req = request({ paymentToken: 'tok_flaky' });
