@@ -16,6 +16,14 @@ describe('newId', () => {
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(Array.from({ length: 10_000 }, () => newId(1_800_000_000_000))).size).toBe(10_000);
   });
+
+  it('has the RFC 9562 variant and random bits past the time and version', () => {
+    const ids = Array.from({ length: 4_000 }, () => newId(1_800_000_000_000));
+    expect(ids.every((id) => UUID.test(id))).toBe(true);
+    // The variant digit takes each of its four values, and so does every random digit position.
+    expect(new Set(ids.map((id) => id.charAt(19)))).toEqual(new Set(['8', '9', 'a', 'b']));
+    for (const at of [15, 16, 17, 20, 24, 35]) expect(new Set(ids.map((id) => id.charAt(at))).size).toBe(16);
+  });
 });
 
 describe('deriveId', () => {
@@ -36,6 +44,11 @@ describe('deriveId', () => {
     expect(chain(earlier) < chain(later)).toBe(true);
     // The other 74 bits come from the hash: siblings of one source differ there.
     expect(deriveId(earlier, 'WalletUpdated', 'w1').slice(14)).not.toBe(deriveId(earlier, 'WalletUpdated', 'w2').slice(14));
+  });
+
+  it('derives the ids it always derived (stored rows and redelivered events depend on them)', () => {
+    expect(deriveId('019af7c2-1234-7abc-9def-0123456789ab', 'OrderCompleted')).toBe('019af7c2-1234-8afd-9bde-c2ef401d4c8d');
+    expect(deriveId('default-wallet', 'm1', 'USD')).toBe('c180694c-940d-8f6c-a95a-4e050b3c7bb7');
   });
 
   it('hashes all 128 bits when the first part is not a UUID', () => {
